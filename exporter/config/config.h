@@ -1,0 +1,46 @@
+#ifndef PIPELINE_EXPORTER_CONFIG_CONFIG_H_
+#define PIPELINE_EXPORTER_CONFIG_CONFIG_H_
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace pe {
+
+enum class LogFormat { kLogfmt, kJson };
+
+// The exporter's whole configuration. Every field has a dotted key
+// ("state.poll-interval") that is both a YAML path in --config.file and a
+// command-line flag; flags win over the file. The table of keys, defaults and
+// help texts lives in config/options.cc, the only place they are declared.
+struct Config {
+  std::string config_file;  // --config.file; empty: none
+
+  // state.*: the orchestrator's database.
+  std::string state_db = ".state/orchestration.db";
+  std::chrono::milliseconds poll_interval{10000};
+  std::chrono::milliseconds busy_timeout{2000};
+  // Full re-read of active runs and aggregate recount, the safety net for
+  // writers that change rows without appending events.
+  std::chrono::milliseconds resync_interval{300000};
+  std::size_t event_batch = 50000;  // events read per poll at most
+
+  // metrics.*: what is exposed and its cardinality bounds.
+  std::chrono::milliseconds recent_window{3600000};
+  std::size_t max_tracked_runs = 20000;
+  std::size_t max_event_types = 64;
+  std::size_t failure_reason_max_length = 120;
+
+  // web.*
+  std::string listen_address = ":9879";
+  std::string telemetry_path = "/metrics";
+  int web_threads = 4;
+
+  // log.*
+  std::string log_level = "info";  // debug, info, warn, error
+  LogFormat log_format = LogFormat::kLogfmt;
+};
+
+}  // namespace pe
+
+#endif  // PIPELINE_EXPORTER_CONFIG_CONFIG_H_
