@@ -24,7 +24,9 @@ class Status {
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
+  static Status NotFound(std::string msg) {
+    return {Code::kNotFound, std::move(msg)};
+  }
   static Status InvalidArgument(std::string msg) {
     return {Code::kInvalidArgument, std::move(msg)};
   }
@@ -32,8 +34,12 @@ class Status {
   static Status Corruption(std::string msg) {
     return {Code::kCorruption, std::move(msg)};
   }
-  static Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
-  static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  static Status IoError(std::string msg) {
+    return {Code::kIoError, std::move(msg)};
+  }
+  static Status Internal(std::string msg) {
+    return {Code::kInternal, std::move(msg)};
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -1,0 +1,37 @@
+#include "exporter/app/cli.h"
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "exporter/app/daemon.h"
+#include "exporter/common/log.h"
+#include "exporter/config/load.h"
+#include "exporter/sim/sim_main.h"
+
+namespace pe {
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "simulate") {
+    return sim::Main({args.begin() + 1, args.end()});
+  }
+  auto outcome = LoadConfig(args);
+  if (!outcome.ok()) {
+    std::cerr << "pipeline_exporter: error: " << outcome.status().message()
+              << "\n";
+    return 2;
+  }
+  if (outcome->action != LoadOutcome::Action::kRun) {
+    std::cout << outcome->text;
+    return 0;
+  }
+  const Config& config = outcome->config;
+  if (Status s = log::Init(config.log_level, config.log_format); !s.ok()) {
+    std::cerr << "pipeline_exporter: error: " << s.message() << "\n";
+    return 2;
+  }
+  return RunDaemon(config);
+}
+
+}  // namespace pe

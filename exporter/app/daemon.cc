@@ -1,0 +1,115 @@
+#include "exporter/app/daemon.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "exporter/collector/poller.h"
+#include "exporter/common/build_info.h"
+#include "exporter/common/duration.h"
+#include "exporter/common/log.h"
+#include "exporter/http/web_server.h"
+
+namespace pe {
+namespace {
+
+// Runs the poller on its own thread every poll interval until stopped.
+class PollLoop {
+ public:
+  PollLoop(Poller* poller, std::chrono::milliseconds interval)
+      : poller_(poller), interval_(interval), thread_([this] { Run(); }) {}
+  ~PollLoop() { Stop(); }
+  PollLoop(const PollLoop&) = delete;
+  PollLoop& operator=(const PollLoop&) = delete;
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      try {
+        poller_->PollOnce();
+      } catch (const std::exception& e) {
+        log::Error("poll failed unexpectedly", {{"err", e.what()}});
+      }
+      lock.lock();
+      cv_.wait_for(lock, interval_, [this] { return stop_; });
+    }
+  }
+
+  Poller* poller_;
+  std::chrono::milliseconds interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members above exist
+};
+
+}  // namespace
+
+int RunDaemon(const Config& config) {
+  // Signals are taken by sigwait below, never by the worker threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  log::Info("starting pipeline_exporter",
+            {{"version", kVersion},
+             {"revision", kRevision},
+             {"db", config.state_db},
+             {"poll_interval", FormatDuration(config.poll_interval)}});
+
+  auto store = std::make_shared<SnapshotStore>();
+  Poller poller(config, store);
+  auto server =
+      WebServer::Start(WebOptions{config.listen_address, config.telemetry_path,
+                                  config.web_threads},
+                       store);
+  if (!server.ok()) {
+    log::Error("cannot start the web server",
+               {{"address", config.listen_address},
+                {"err", server.status().message()}});
+    return 1;
+  }
+  std::string ports;
+  for (int port : (*server)->ports()) {
+    if (!ports.empty()) ports += ",";
+    ports += std::to_string(port);
+  }
+  log::Info("listening", {{"address", config.listen_address},
+                          {"ports", ports},
+                          {"telemetry_path", config.telemetry_path}});
+
+  PollLoop loop(&poller, config.poll_interval);
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      log::Info("SIGHUP ignored: configuration reload is not supported yet");
+      continue;
+    }
+    log::Info("shutting down", {{"signal", std::to_string(sig)}});
+    break;
+  }
+  loop.Stop();
+  server->reset();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace pe

@@ -1,0 +1,270 @@
+#include "exporter/collector/poller.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <map>
+
+#include "exporter/common/log.h"
+
+namespace pe {
+namespace {
+
+double WallClock() {
+  return std::chrono::duration<double>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+Poller::Poller(const Config& config, std::shared_ptr<SnapshotStore> store,
+               Clock clock)
+    : config_(config),
+      store_(std::move(store)),
+      clock_(clock ? std::move(clock) : Clock(WallClock)),
+      reader_(config.state_db, config.busy_timeout, &parse_errors_),
+      tracker_(RunTracker::Options{
+          std::chrono::duration<double>(config.recent_window).count(),
+          config.max_tracked_runs}),
+      metrics_(config.max_event_types),
+      exposition_(config.failure_reason_max_length) {}
+
+StateCondition Poller::Classify(const Status& status) const {
+  if (status.ok()) return StateCondition::kOk;
+  if (!FileExists(config_.state_db)) return StateCondition::kMissing;
+  switch (status.code()) {
+    case Status::Code::kBusy:
+      return StateCondition::kLocked;
+    case Status::Code::kCorruption:
+      return StateCondition::kCorrupt;
+    case Status::Code::kNotFound:
+      return StateCondition::kSchema;
+    default:
+      return StateCondition::kError;
+  }
+}
+
+void Poller::PollOnce() {
+  const auto started = std::chrono::steady_clock::now();
+  const double now = clock_();
+  std::string_view result = "error";
+  Status status = PollDatabase(now, &result);
+  if (!status.ok()) {
+    reader_.Close();
+    result = "error";
+  }
+
+  tracker_.Expire(now);
+  RunTracker::Changes changes = tracker_.TakeChanges();
+  exposition_.Apply(changes, tracker_);
+  metrics_.RecordFinished(changes.finished);
+  metrics_.RecordDropped(changes.dropped);
+  if (!changes.changed.empty() || !changes.removed.empty() ||
+      result == "changed") {
+    metrics_.UpdateRuns(tracker_);
+  }
+  metrics_.RecordParseErrors(parse_errors_.totals());
+
+  const StateCondition condition = Classify(status);
+  if (condition != condition_ || !condition_logged_) {
+    if (condition == StateCondition::kOk) {
+      if (condition_logged_) {
+        log::Info("state database readable again", {{"db", config_.state_db}});
+      }
+    } else {
+      log::Warn("cannot read state database; serving the last good data",
+                {{"db", config_.state_db},
+                 {"condition", std::string(Name(condition))},
+                 {"err", status.message()}});
+    }
+    condition_ = condition;
+    condition_logged_ = true;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
+  metrics_.RecordPoll(result, condition, seconds, now);
+  Publish();
+  if (status.ok()) store_->MarkReady();
+}
+
+void Poller::Publish() {
+  std::string body = metrics_.Serialize();
+  auto runs = exposition_.Text();
+  body.reserve(body.size() + runs->size());
+  body.append(*runs);
+  store_->Publish(std::make_shared<const Snapshot>(std::move(body)));
+}
+
+Status Poller::PollDatabase(double now, std::string_view* result) {
+  bool touched = false;
+  if (reader_.is_open()) {
+    if (reader_.FileReplaced()) {
+      log::Info("state database file was replaced; reopening",
+                {{"db", config_.state_db}});
+      reader_.Close();
+      need_full_load_ = true;
+    } else if (reader_.FileTouched()) {
+      // Written outside SQLite's knowledge (a checkpoint, or a truncation or
+      // overwrite): the connection's cached pages may no longer be what the
+      // file holds, so read through a fresh connection.
+      reader_.Close();
+      touched = true;
+    }
+  }
+  if (!reader_.is_open()) {
+    Status s = reader_.Open();
+    if (!s.ok()) return s;
+    if (!touched) need_full_load_ = true;  // first open, or after an error
+    if (need_full_load_ && initialized_) full_load_reason_ = "reopen";
+  }
+  auto version = reader_.DataVersion();
+  if (!version.ok()) return version.status();
+  const bool resync_due = std::chrono::steady_clock::now() - last_full_load_ >=
+                          config_.resync_interval;
+  if (!need_full_load_ && resync_due) full_load_reason_ = "interval";
+  if (!need_full_load_ && !resync_due && !more_events_ && !touched &&
+      *version == data_version_) {
+    *result = "unchanged";
+    return Status::Ok();
+  }
+
+  Status s = reader_.Begin();
+  if (s.ok()) {
+    s = (need_full_load_ || resync_due) ? FullLoad(now, full_load_reason_)
+                                        : Incremental(now);
+  }
+  reader_.End();
+  if (!s.ok()) return s;
+  data_version_ = *version;
+  *result = "changed";
+  return Status::Ok();
+}
+
+Status Poller::ReadEvents(std::set<std::string>* dirty,
+                          std::map<std::string, double>* event_times) {
+  auto events = reader_.EventsAfter(event_watermark_, config_.event_batch);
+  if (!events.ok()) return events.status();
+  for (const EventRow& e : *events) {
+    metrics_.RecordEvent(e.event_type, e.severity);
+    event_watermark_ = std::max(event_watermark_, e.id);
+    if (e.run_id.empty()) continue;
+    dirty->insert(e.run_id);
+    if (e.timestamp) {
+      double& t = (*event_times)[e.run_id];
+      t = std::max(t, *e.timestamp);
+    }
+  }
+  more_events_ = events->size() >= config_.event_batch;
+  return Status::Ok();
+}
+
+Status Poller::RefreshSteps(const std::set<std::string>& run_ids) {
+  for (const auto& id : run_ids) {
+    if (!tracker_.IsTracked(id)) continue;
+    auto steps = reader_.Steps(id);
+    if (!steps.ok()) return steps.status();
+    tracker_.SetSteps(id, std::move(steps.value()));
+  }
+  return Status::Ok();
+}
+
+Status Poller::Incremental(double now) {
+  std::set<std::string> dirty;
+  // New rows first, so that their events find them tracked.
+  auto fresh = reader_.RunsAfterRowid(rowid_watermark_);
+  if (!fresh.ok()) return fresh.status();
+  std::set<std::string> seen;
+  for (const auto& r : *fresh) {
+    tracker_.Upsert(r.run, now);
+    rowid_watermark_ = std::max(rowid_watermark_, r.rowid);
+    seen.insert(r.run.run_id);
+    dirty.insert(r.run.run_id);
+  }
+
+  std::map<std::string, double> event_times;
+  std::set<std::string> touched;
+  if (Status s = ReadEvents(&touched, &event_times); !s.ok()) return s;
+  for (const auto& id : touched) {
+    if (seen.count(id)) continue;
+    auto run = reader_.Run(id);
+    if (!run.ok()) return run.status();
+    if (!run->has_value()) {
+      tracker_.Remove(id);  // pruned
+      continue;
+    }
+    tracker_.Upsert((*run)->run, now);
+    dirty.insert(id);
+  }
+  if (Status s = RefreshSteps(dirty); !s.ok()) return s;
+  for (const auto& [id, t] : event_times) tracker_.NoteEvent(id, t);
+
+  // Rows pruned (or renumbered by VACUUM) leave the count off: re-read all.
+  auto count = reader_.CountRuns();
+  if (!count.ok()) return count.status();
+  if (static_cast<std::size_t>(*count) != tracker_.known_runs()) {
+    log::Info("runs table changed beyond new rows (pruned?); re-reading it",
+              {{"db", config_.state_db},
+               {"rows", std::to_string(*count)},
+               {"known", std::to_string(tracker_.known_runs())}});
+    return FullLoad(now, "mismatch");
+  }
+  return Status::Ok();
+}
+
+Status Poller::FullLoad(double now, std::string_view reason) {
+  auto max_event = reader_.MaxEventId();
+  if (!max_event.ok()) return max_event.status();
+  std::map<std::string, double> event_times;
+  if (!initialized_ || *max_event < event_watermark_) {
+    // Start-up, or the events table was reset: start from its end, so that
+    // history is not counted as new events.
+    event_watermark_ = *max_event;
+    more_events_ = false;
+  } else {
+    std::set<std::string> unused;
+    if (Status s = ReadEvents(&unused, &event_times); !s.ok()) return s;
+  }
+
+  auto rows = reader_.AllRuns();
+  if (!rows.ok()) return rows.status();
+  std::vector<RunRow> runs;
+  runs.reserve(rows->size());
+  int64_t max_rowid = 0;
+  for (auto& r : *rows) {
+    max_rowid = std::max(max_rowid, r.rowid);
+    runs.push_back(std::move(r.run));
+  }
+  tracker_.Reconcile(runs, now, /*count_transitions=*/initialized_);
+  rowid_watermark_ = max_rowid;
+
+  std::set<std::string> tracked;
+  for (const auto& [id, run] : tracker_.tracked()) tracked.insert(id);
+  if (Status s = RefreshSteps(tracked); !s.ok()) return s;
+
+  if (!initialized_) {
+    auto latest = reader_.LatestEventTimes();
+    if (!latest.ok()) return latest.status();
+    for (const auto& [id, t] : *latest) event_times[id] = t;
+  }
+  for (const auto& [id, t] : event_times) tracker_.NoteEvent(id, t);
+
+  metrics_.RecordResync(reason);
+  log::Debug("read the whole runs table",
+             {{"reason", std::string(reason)},
+              {"runs", std::to_string(runs.size())},
+              {"tracked", std::to_string(tracked.size())}});
+  initialized_ = true;
+  need_full_load_ = false;
+  full_load_reason_ = "interval";
+  last_full_load_ = std::chrono::steady_clock::now();
+  return Status::Ok();
+}
+
+}  // namespace pe

@@ -1,0 +1,82 @@
+#ifndef PIPELINE_EXPORTER_COLLECTOR_POLLER_H_
+#define PIPELINE_EXPORTER_COLLECTOR_POLLER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "exporter/config/config.h"
+#include "exporter/metrics/run_exposition.h"
+#include "exporter/metrics/snapshot.h"
+#include "exporter/metrics/state_metrics.h"
+#include "exporter/state/parse_errors.h"
+#include "exporter/state/run_tracker.h"
+#include "exporter/state/state_reader.h"
+
+namespace pe {
+
+// Follows the state database and publishes a /metrics snapshot after every
+// poll. One thread calls PollOnce(); HTTP threads only read the store.
+//
+// A poll costs what changed, not what the database holds:
+//  - nothing committed since the last poll (PRAGMA data_version): no query;
+//  - otherwise, in one read transaction: events after the id watermark (their
+//    run ids mark runs to re-read), runs after the rowid watermark, each marked
+//    run and its steps by key, and COUNT(*) of runs, whose mismatch with the
+//    runs known (pruned or renumbered rows) triggers a full re-read;
+//  - a full re-read at start-up, every state.resync-interval (the safety net
+//    for writers that change rows without appending events), and when the
+//    file was replaced.
+// On any error the last good data keeps being served, the condition is
+// reported through metrics and logged once per change, and the connection is
+// reopened at the next poll.
+class Poller {
+ public:
+  using Clock = std::function<double()>;  // Unix seconds, for tests
+
+  Poller(const Config& config, std::shared_ptr<SnapshotStore> store,
+         Clock clock = nullptr);
+
+  // One poll; publishes a snapshot whatever the outcome.
+  void PollOnce();
+
+  StateCondition condition() const { return condition_; }
+  const RunTracker& tracker() const { return tracker_; }
+
+ private:
+  Status PollDatabase(double now, std::string_view* result);
+  Status FullLoad(double now, std::string_view reason);
+  Status Incremental(double now);
+  Status ReadEvents(std::set<std::string>* dirty,
+                    std::map<std::string, double>* event_times);
+  Status RefreshSteps(const std::set<std::string>& run_ids);
+  StateCondition Classify(const Status& status) const;
+  void Publish();
+
+  Config config_;
+  std::shared_ptr<SnapshotStore> store_;
+  Clock clock_;
+  ParseErrors parse_errors_;
+  StateReader reader_;
+  RunTracker tracker_;
+  StateMetrics metrics_;
+  RunExposition exposition_;
+
+  bool initialized_ = false;    // a full load has succeeded once
+  bool need_full_load_ = true;  // after (re)open
+  std::string full_load_reason_ = "startup";
+  int64_t data_version_ = -1;
+  int64_t event_watermark_ = 0;
+  int64_t rowid_watermark_ = 0;
+  bool more_events_ = false;  // the last event batch was full
+  std::chrono::steady_clock::time_point last_full_load_{};
+  StateCondition condition_ = StateCondition::kOk;
+  bool condition_logged_ = false;
+};
+
+}  // namespace pe
+
+#endif  // PIPELINE_EXPORTER_COLLECTOR_POLLER_H_

@@ -1,0 +1,135 @@
+#include "exporter/common/label_value.h"
+
+#include <cstdint>
+
+namespace pe {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
+std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) {
+    return static_cast<uint8_t>(s[i + k]);
+  };
+  const uint8_t b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  std::size_t len;
+  uint32_t cp;
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    cp = b0 & 0x1F;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    cp = b0 & 0x0F;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    cp = b0 & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((byte(k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(k) & 0x3F);
+  }
+  // Reject overlong forms, surrogates and values beyond U+10FFFF.
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return len;
+}
+
+// Valid UTF-8, controls as spaces, white space collapsed and trimmed.
+std::string Clean(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  bool pending_space = false;
+  for (std::size_t i = 0; i < raw.size();) {
+    const std::size_t len = Utf8SequenceLength(raw, i);
+    const auto c = static_cast<uint8_t>(raw[i]);
+    if (len == 1 && (c <= 0x20 || c == 0x7F)) {
+      pending_space = true;
+      ++i;
+      continue;
+    }
+    if (pending_space && !out.empty()) out.push_back(' ');
+    pending_space = false;
+    if (len == 0) {
+      out.append(kReplacement);
+      ++i;
+    } else {
+      out.append(raw.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+// Cuts valid UTF-8 to at most max_bytes on a code-point boundary.
+std::string Truncate(std::string s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  constexpr std::string_view kEllipsis = "...";
+  if (max_bytes <= kEllipsis.size()) return s.substr(0, 0);
+  std::size_t cut = max_bytes - kEllipsis.size();
+  while (cut > 0 && (static_cast<uint8_t>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  s.append(kEllipsis);
+  return s;
+}
+
+bool IsBlank(std::string_view line) {
+  for (char c : line) {
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  }
+  return true;
+}
+
+std::string_view PickLine(std::string_view raw) {
+  std::string_view first, last;
+  std::size_t start = 0;
+  while (start <= raw.size()) {
+    std::size_t end = raw.find('\n', start);
+    if (end == std::string_view::npos) end = raw.size();
+    std::string_view line = raw.substr(start, end - start);
+    if (!IsBlank(line)) {
+      if (first.empty()) first = line;
+      last = line;
+    }
+    start = end + 1;
+  }
+  const bool traceback = first.rfind("Traceback", 0) == 0;
+  return traceback ? last : first;
+}
+
+}  // namespace
+
+std::string SanitizeReason(std::string_view raw, std::size_t max_bytes) {
+  return Truncate(Clean(PickLine(raw)), max_bytes);
+}
+
+std::string SanitizeLabelValue(std::string_view raw, std::size_t max_bytes) {
+  return Truncate(Clean(raw), max_bytes);
+}
+
+void AppendEscapedLabelValue(std::string* out, std::string_view value) {
+  for (char c : value) {
+    switch (c) {
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      default:
+        out->push_back(c);
+    }
+  }
+}
+
+}  // namespace pe

@@ -1,0 +1,202 @@
+#include "exporter/metrics/metric_defs.h"
+
+namespace pe::metrics {
+
+// clang-format off
+const Def kRuns{"pipeline_runs", Type::kGauge,
+    "Runs in the state database per project and state; every one of the seven "
+    "contract states is present for each project.",
+    {"project", "state"}, "Runs"};
+const Def kRunInfo{"pipeline_run_info", Type::kGauge,
+    "Always 1 for each tracked run (active, or ended within the recent window); "
+    "carries its workstream.",
+    {"run_id", "project", "phase", "workstream"}, "Runs"};
+const Def kRunStatus{"pipeline_run_status", Type::kGauge,
+    "1 for the current state of each tracked run (one series per run).",
+    {"run_id", "project", "phase", "state"}, "Runs"};
+const Def kRunSteps{"pipeline_run_steps", Type::kGauge,
+    "Steps of each tracked run per step state (pending, running, completed, "
+    "failed, skipped).",
+    {"run_id", "project", "phase", "state"}, "Runs"};
+const Def kRunCreated{"pipeline_run_created_timestamp_seconds", Type::kGauge,
+    "Unix time a tracked run was created (for runs that never start).",
+    {"run_id", "project", "phase"}, "Runs"};
+const Def kRunStart{"pipeline_run_start_timestamp_seconds", Type::kGauge,
+    "Unix time a tracked run started; absent until it starts.",
+    {"run_id", "project", "phase"}, "Runs"};
+const Def kRunEnd{"pipeline_run_end_timestamp_seconds", Type::kGauge,
+    "Unix time a tracked run ended; absent until it ends.",
+    {"run_id", "project", "phase"}, "Runs"};
+const Def kRunLastProgress{"pipeline_run_last_progress_timestamp_seconds",
+    Type::kGauge,
+    "Unix time of a tracked run's latest progress: the latest of its "
+    "creation, its start, its steps' starts and ends, and its events.",
+    {"run_id", "project", "phase"}, "Runs"};
+const Def kRunFailureInfo{"pipeline_run_failure_info", Type::kGauge,
+    "1 for each tracked failed, partial or quarantined run, naming its first "
+    "failed step and a one-line reason (bounded, sanitized error message); "
+    "empty labels when no step failed.",
+    {"run_id", "project", "phase", "state", "step", "reason"}, "Runs"};
+const Def kRunsFinished{"pipeline_runs_finished_total", Type::kCounter,
+    "Runs seen reaching a terminal state since the exporter started, per "
+    "project and final state; each run counted once, runs that had ended "
+    "before start-up not counted.",
+    {"project", "state"}, "Runs"};
+const Def kRunDuration{"pipeline_run_duration_seconds", Type::kHistogram,
+    "Duration (end minus start, or minus creation if it never started) of the "
+    "runs counted in pipeline_runs_finished_total.",
+    {"project"}, "Runs"};
+const Def kLastSuccess{"pipeline_last_success_timestamp_seconds", Type::kGauge,
+    "Unix time the latest succeeded run of a project and phase ended.",
+    {"project", "phase"}, "Runs"};
+const Def kEvents{"pipeline_events_total", Type::kCounter,
+    "Events appended to the state database since the exporter started, per "
+    "type and severity. Distinct types are capped (metrics.max-event-types); "
+    "the overflow counts as event_type=\"other\".",
+    {"event_type", "severity"}, "Events"};
+
+const Def kBuildInfo{"pipeline_exporter_build_info", Type::kGauge,
+    "Always 1; the exporter's version and source revision.",
+    {"version", "revision"}, "Exporter health"};
+const Def kStateUp{"pipeline_exporter_state_up", Type::kGauge,
+    "1 if the latest poll of the state database succeeded, 0 otherwise (the "
+    "last good data keeps being served).",
+    {}, "Exporter health"};
+const Def kStateCondition{"pipeline_exporter_state_condition", Type::kGauge,
+    "1 for the current condition of the state database: ok, missing, locked, "
+    "corrupt, schema (a table or column is missing) or error.",
+    {"condition"}, "Exporter health"};
+const Def kLastPollSuccess{
+    "pipeline_exporter_last_poll_success_timestamp_seconds", Type::kGauge,
+    "Unix time of the latest successful poll of the state database.",
+    {}, "Exporter health"};
+const Def kPollDuration{"pipeline_exporter_poll_duration_seconds",
+    Type::kHistogram, "Time taken by each poll of the state database.",
+    {}, "Exporter health"};
+const Def kPollErrors{"pipeline_exporter_poll_errors_total", Type::kCounter,
+    "Failed polls of the state database by condition (missing, locked, "
+    "corrupt, schema, error).",
+    {"condition"}, "Exporter health"};
+const Def kPolls{"pipeline_exporter_polls_total", Type::kCounter,
+    "Polls by result: changed (the database had new commits), unchanged "
+    "(skipped through PRAGMA data_version) or error.",
+    {"result"}, "Exporter health"};
+const Def kResyncs{"pipeline_exporter_resyncs_total", Type::kCounter,
+    "Full re-reads of the runs table by reason: startup, interval "
+    "(state.resync-interval), mismatch (rows pruned or renumbered) or reopen "
+    "(the file was replaced).",
+    {"reason"}, "Exporter health"};
+const Def kTrackedRuns{"pipeline_exporter_tracked_runs", Type::kGauge,
+    "Runs with per-run series (active plus recently ended, at most "
+    "metrics.max-tracked-runs).",
+    {}, "Exporter health"};
+const Def kTrackedRunsDropped{"pipeline_exporter_tracked_runs_dropped_total",
+    Type::kCounter,
+    "Runs dropped from tracking because metrics.max-tracked-runs was reached "
+    "(oldest ended runs first).",
+    {}, "Exporter health"};
+const Def kParseErrors{"pipeline_exporter_parse_errors_total", Type::kCounter,
+    "Unparsable values in the state database (treated as missing) by field, "
+    "e.g. runs.ended_at; each row's field counted once.",
+    {"field"}, "Exporter health"};
+const Def kKnownRuns{"pipeline_exporter_known_runs", Type::kGauge,
+    "Runs in the state database as last read (the sum of pipeline_runs).",
+    {}, "Exporter health"};
+// clang-format on
+
+const std::vector<const Def*>& AllDefs() {
+  static const std::vector<const Def*> defs = {&kRuns,
+                                               &kRunInfo,
+                                               &kRunStatus,
+                                               &kRunSteps,
+                                               &kRunCreated,
+                                               &kRunStart,
+                                               &kRunEnd,
+                                               &kRunLastProgress,
+                                               &kRunFailureInfo,
+                                               &kRunsFinished,
+                                               &kRunDuration,
+                                               &kLastSuccess,
+                                               &kEvents,
+                                               &kBuildInfo,
+                                               &kStateUp,
+                                               &kStateCondition,
+                                               &kLastPollSuccess,
+                                               &kPollDuration,
+                                               &kPollErrors,
+                                               &kPolls,
+                                               &kResyncs,
+                                               &kTrackedRuns,
+                                               &kTrackedRunsDropped,
+                                               &kParseErrors,
+                                               &kKnownRuns};
+  return defs;
+}
+
+std::string_view TypeName(Type type) {
+  switch (type) {
+    case Type::kGauge:
+      return "gauge";
+    case Type::kCounter:
+      return "counter";
+    case Type::kHistogram:
+      return "histogram";
+  }
+  return "untyped";
+}
+
+std::string Header(const Def& def) {
+  std::string out;
+  out.append("# HELP ").append(def.name).append(" ");
+  // HELP text escaping: backslash and newline.
+  for (char c : def.help) {
+    if (c == '\\') {
+      out.append("\\\\");
+    } else if (c == '\n') {
+      out.append("\\n");
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.append("\n# TYPE ").append(def.name).append(" ");
+  out.append(TypeName(def.type)).append("\n");
+  return out;
+}
+
+std::string ReferenceMarkdown() {
+  std::string out;
+  std::string_view group;
+  for (const Def* def : AllDefs()) {
+    if (def->group != group) {
+      group = def->group;
+      if (!out.empty()) out.append("\n");
+      out.append("#### ").append(group).append("\n\n");
+      out.append("| Metric | Type | Labels | Description |\n");
+      out.append("|---|---|---|---|\n");
+    }
+    out.append("| `").append(def->name).append("` | ");
+    out.append(TypeName(def->type)).append(" | ");
+    bool first = true;
+    for (auto label : def->labels) {
+      if (!first) out.append(", ");
+      first = false;
+      out.append("`").append(label).append("`");
+    }
+    out.append(" | ").append(def->help).append(" |\n");
+  }
+  return out;
+}
+
+const std::vector<double>& RunDurationBuckets() {
+  static const std::vector<double> buckets = {
+      10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800, 86400};
+  return buckets;
+}
+
+const std::vector<double>& PollDurationBuckets() {
+  static const std::vector<double> buckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return buckets;
+}
+
+}  // namespace pe::metrics

@@ -1,0 +1,70 @@
+#ifndef PIPELINE_EXPORTER_METRICS_METRIC_DEFS_H_
+#define PIPELINE_EXPORTER_METRICS_METRIC_DEFS_H_
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// The exporter's public API: every metric's name, type, help and labels,
+// declared once. Collectors, the per-run renderer and the README's metrics
+// reference are all built from these declarations.
+namespace pe::metrics {
+
+enum class Type { kGauge, kCounter, kHistogram };
+
+struct Def {
+  std::string_view name;
+  Type type;
+  std::string_view help;
+  std::initializer_list<std::string_view> labels;
+  std::string_view group;  // section of the metrics reference
+};
+
+// Runs and steps, from the state database.
+extern const Def kRuns;
+extern const Def kRunInfo;
+extern const Def kRunStatus;
+extern const Def kRunSteps;
+extern const Def kRunCreated;
+extern const Def kRunStart;
+extern const Def kRunEnd;
+extern const Def kRunLastProgress;
+extern const Def kRunFailureInfo;
+extern const Def kRunsFinished;
+extern const Def kRunDuration;
+extern const Def kLastSuccess;
+extern const Def kEvents;
+
+// The exporter's own health.
+extern const Def kBuildInfo;
+extern const Def kStateUp;
+extern const Def kStateCondition;
+extern const Def kLastPollSuccess;
+extern const Def kPollDuration;
+extern const Def kPollErrors;
+extern const Def kPolls;
+extern const Def kResyncs;
+extern const Def kTrackedRuns;
+extern const Def kTrackedRunsDropped;
+extern const Def kParseErrors;
+extern const Def kKnownRuns;
+
+// Every declaration, in exposition order.
+const std::vector<const Def*>& AllDefs();
+
+std::string_view TypeName(Type type);  // "gauge", "counter", "histogram"
+
+// "# HELP ...\n# TYPE ...\n" for a family.
+std::string Header(const Def& def);
+
+// Markdown table of every metric, for the README's metrics reference.
+std::string ReferenceMarkdown();
+
+// Buckets of pipeline_run_duration_seconds and of the poll duration.
+const std::vector<double>& RunDurationBuckets();
+const std::vector<double>& PollDurationBuckets();
+
+}  // namespace pe::metrics
+
+#endif  // PIPELINE_EXPORTER_METRICS_METRIC_DEFS_H_

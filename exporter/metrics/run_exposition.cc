@@ -1,0 +1,114 @@
+#include "exporter/metrics/run_exposition.h"
+
+#include "exporter/common/label_value.h"
+#include "exporter/metrics/metric_defs.h"
+#include "exporter/metrics/sample_writer.h"
+
+namespace pe {
+namespace {
+
+using metrics::AppendSample;
+
+// Family order of RunLines.
+const metrics::Def* const kFamilyDefs[RunExposition::kFamilies] = {
+    &metrics::kRunInfo,         &metrics::kRunStatus,     &metrics::kRunSteps,
+    &metrics::kRunCreated,      &metrics::kRunStart,      &metrics::kRunEnd,
+    &metrics::kRunLastProgress, &metrics::kRunFailureInfo};
+
+constexpr std::size_t kMaxIdBytes = 128;   // run ids and other identifiers
+constexpr std::size_t kMaxStepBytes = 64;  // step names
+
+}  // namespace
+
+RunExposition::RunLines RunExposition::Render(const TrackedRun& run,
+                                              std::size_t reason_max_bytes) {
+  RunLines lines;
+  const RunRow& r = run.row;
+  const std::string id = SanitizeLabelValue(r.run_id, kMaxIdBytes);
+  const std::string project = SanitizeLabelValue(r.project, kMaxIdBytes);
+  const std::string phase = SanitizeLabelValue(r.phase, kMaxIdBytes);
+  const std::string workstream = SanitizeLabelValue(r.workstream, kMaxIdBytes);
+  const std::string_view state = Name(r.state);
+
+  AppendSample(&lines[0], metrics::kRunInfo.name,
+               {{"run_id", id},
+                {"project", project},
+                {"phase", phase},
+                {"workstream", workstream}},
+               1);
+  AppendSample(&lines[1], metrics::kRunStatus.name,
+               {{"run_id", id},
+                {"project", project},
+                {"phase", phase},
+                {"state", state}},
+               1);
+  for (StepState s : kStepStates) {
+    AppendSample(&lines[2], metrics::kRunSteps.name,
+                 {{"run_id", id},
+                  {"project", project},
+                  {"phase", phase},
+                  {"state", Name(s)}},
+                 run.steps.count(s));
+  }
+  const metrics::LabelPairs base = {
+      {"run_id", id}, {"project", project}, {"phase", phase}};
+  if (r.created_at) {
+    AppendSample(&lines[3], metrics::kRunCreated.name, base, *r.created_at);
+  }
+  if (r.started_at) {
+    AppendSample(&lines[4], metrics::kRunStart.name, base, *r.started_at);
+  }
+  if (r.ended_at) {
+    AppendSample(&lines[5], metrics::kRunEnd.name, base, *r.ended_at);
+  }
+  if (auto progress = run.LastProgress()) {
+    AppendSample(&lines[6], metrics::kRunLastProgress.name, base, *progress);
+  }
+  if (HasFailure(r.state)) {
+    const std::string step =
+        SanitizeLabelValue(run.steps.failed_step, kMaxStepBytes);
+    const std::string reason =
+        SanitizeReason(run.steps.failed_reason, reason_max_bytes);
+    AppendSample(&lines[7], metrics::kRunFailureInfo.name,
+                 {{"run_id", id},
+                  {"project", project},
+                  {"phase", phase},
+                  {"state", state},
+                  {"step", step},
+                  {"reason", reason}},
+                 1);
+  }
+  return lines;
+}
+
+void RunExposition::Apply(const RunTracker::Changes& changes,
+                          const RunTracker& tracker) {
+  bool dirty = false;
+  for (const auto& id : changes.removed) dirty |= runs_.erase(id) > 0;
+  const auto& tracked = tracker.tracked();
+  for (const auto& id : changes.changed) {
+    auto it = tracked.find(id);
+    if (it == tracked.end()) continue;
+    runs_[id] = Render(it->second, reason_max_bytes_);
+    dirty = true;
+  }
+  if (dirty) text_.reset();
+}
+
+std::shared_ptr<const std::string> RunExposition::Text() {
+  if (text_) return text_;
+  std::size_t size = 0;
+  for (const auto& [id, lines] : runs_) {
+    for (const auto& l : lines) size += l.size();
+  }
+  auto text = std::make_shared<std::string>();
+  text->reserve(size + 4096);
+  for (std::size_t f = 0; f < kFamilies; ++f) {
+    text->append(metrics::Header(*kFamilyDefs[f]));
+    for (const auto& [id, lines] : runs_) text->append(lines[f]);
+  }
+  text_ = std::move(text);
+  return text_;
+}
+
+}  // namespace pe

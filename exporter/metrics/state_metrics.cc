@@ -1,0 +1,247 @@
+#include "exporter/metrics/state_metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+
+#include "exporter/common/build_info.h"
+#include "exporter/common/label_value.h"
+#include "exporter/metrics/metric_defs.h"
+
+namespace pe {
+namespace {
+
+constexpr std::size_t kMaxLabelBytes = 128;
+constexpr std::array<StateCondition, 6> kConditions = {
+    StateCondition::kOk,      StateCondition::kMissing, StateCondition::kLocked,
+    StateCondition::kCorrupt, StateCondition::kSchema,  StateCondition::kError};
+
+template <typename Builder>
+auto& Register(Builder builder, const metrics::Def& def,
+               prometheus::Registry& registry) {
+  return builder.Name(std::string(def.name))
+      .Help(std::string(def.help))
+      .Register(registry);
+}
+
+std::string_view KnownSeverity(std::string_view severity) {
+  for (std::string_view s : {"debug", "info", "warning", "error", "critical"}) {
+    if (severity == s) return s;
+  }
+  return "other";
+}
+
+}  // namespace
+
+std::string_view Name(StateCondition condition) {
+  switch (condition) {
+    case StateCondition::kOk:
+      return "ok";
+    case StateCondition::kMissing:
+      return "missing";
+    case StateCondition::kLocked:
+      return "locked";
+    case StateCondition::kCorrupt:
+      return "corrupt";
+    case StateCondition::kSchema:
+      return "schema";
+    case StateCondition::kError:
+      return "error";
+  }
+  return "error";
+}
+
+StateMetrics::StateMetrics(std::size_t max_event_types)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      max_event_types_(max_event_types),
+      runs_(Register(prometheus::BuildGauge(), metrics::kRuns, *registry_)),
+      runs_finished_(Register(prometheus::BuildCounter(),
+                              metrics::kRunsFinished, *registry_)),
+      run_duration_(Register(prometheus::BuildHistogram(),
+                             metrics::kRunDuration, *registry_)),
+      last_success_(Register(prometheus::BuildGauge(), metrics::kLastSuccess,
+                             *registry_)),
+      events_(
+          Register(prometheus::BuildCounter(), metrics::kEvents, *registry_)),
+      build_info_(
+          Register(prometheus::BuildGauge(), metrics::kBuildInfo, *registry_)),
+      state_up_(
+          Register(prometheus::BuildGauge(), metrics::kStateUp, *registry_)),
+      state_condition_(Register(prometheus::BuildGauge(),
+                                metrics::kStateCondition, *registry_)),
+      last_poll_success_(Register(prometheus::BuildGauge(),
+                                  metrics::kLastPollSuccess, *registry_)),
+      poll_duration_(Register(prometheus::BuildHistogram(),
+                              metrics::kPollDuration, *registry_)),
+      poll_errors_(Register(prometheus::BuildCounter(), metrics::kPollErrors,
+                            *registry_)),
+      polls_(Register(prometheus::BuildCounter(), metrics::kPolls, *registry_)),
+      resyncs_(
+          Register(prometheus::BuildCounter(), metrics::kResyncs, *registry_)),
+      tracked_runs_(Register(prometheus::BuildGauge(), metrics::kTrackedRuns,
+                             *registry_)),
+      tracked_dropped_(Register(prometheus::BuildCounter(),
+                                metrics::kTrackedRunsDropped, *registry_)),
+      parse_errors_(Register(prometheus::BuildCounter(), metrics::kParseErrors,
+                             *registry_)),
+      known_runs_(
+          Register(prometheus::BuildGauge(), metrics::kKnownRuns, *registry_)) {
+  build_info_.Add({{"version", kVersion}, {"revision", kRevision}}).Set(1);
+  state_up_.Add({}).Set(0);
+  for (StateCondition c : kConditions) {
+    state_condition_.Add({{"condition", std::string(Name(c))}}).Set(0);
+  }
+  last_poll_success_.Add({}).Set(0);
+  poll_duration_.Add({}, metrics::PollDurationBuckets());
+  for (const char* result : {"changed", "unchanged", "error"}) {
+    polls_.Add({{"result", result}});
+  }
+  tracked_runs_.Add({}).Set(0);
+  tracked_dropped_.Add({});
+  known_runs_.Add({}).Set(0);
+}
+
+void StateMetrics::UpdateRuns(const RunTracker& tracker) {
+  const auto counts = tracker.CountsByProject();
+  // Projects whose runs are all gone lose their series.
+  for (auto it = run_gauges_.begin(); it != run_gauges_.end();) {
+    if (counts.count(it->first)) {
+      ++it;
+      continue;
+    }
+    for (prometheus::Gauge* g : it->second) runs_.Remove(g);
+    it = run_gauges_.erase(it);
+  }
+  for (const auto& [project, by_state] : counts) {
+    auto& gauges = run_gauges_[project];
+    const std::string label = SanitizeLabelValue(project, kMaxLabelBytes);
+    if (gauges.empty()) {
+      for (RunState s : kRunStates) {
+        gauges.push_back(
+            &runs_.Add({{"project", label}, {"state", std::string(Name(s))}}));
+      }
+    }
+    for (std::size_t s = 0; s < kRunStates.size(); ++s) {
+      gauges[s]->Set(static_cast<double>(by_state[s]));
+    }
+    // "unknown" is shown only while some run has a state outside the contract.
+    const auto unknown = by_state[static_cast<std::size_t>(RunState::kUnknown)];
+    const bool has_unknown_gauge = gauges.size() > kRunStates.size();
+    if (unknown != 0) {
+      if (!has_unknown_gauge) {
+        gauges.push_back(
+            &runs_.Add({{"project", label}, {"state", "unknown"}}));
+      }
+      gauges.back()->Set(static_cast<double>(unknown));
+    } else if (has_unknown_gauge) {
+      runs_.Remove(gauges.back());
+      gauges.pop_back();
+    }
+  }
+  for (const auto& [key, ended] : tracker.last_success()) {
+    auto& gauge = last_success_gauges_[key];
+    if (!gauge) {
+      gauge = &last_success_.Add(
+          {{"project", SanitizeLabelValue(key.first, kMaxLabelBytes)},
+           {"phase", SanitizeLabelValue(key.second, kMaxLabelBytes)}});
+    }
+    gauge->Set(ended);
+  }
+  tracked_runs_.Add({}).Set(static_cast<double>(tracker.tracked().size()));
+  known_runs_.Add({}).Set(static_cast<double>(tracker.known_runs()));
+}
+
+void StateMetrics::RecordFinished(const std::vector<FinishedRun>& finished) {
+  for (const FinishedRun& f : finished) {
+    const std::string project = SanitizeLabelValue(f.project, kMaxLabelBytes);
+    runs_finished_
+        .Add({{"project", project}, {"state", std::string(Name(f.state))}})
+        .Increment();
+    if (f.duration_seconds) {
+      run_duration_.Add({{"project", project}}, metrics::RunDurationBuckets())
+          .Observe(*f.duration_seconds);
+    }
+  }
+}
+
+void StateMetrics::RecordDropped(uint64_t dropped) {
+  if (dropped > 0) {
+    tracked_dropped_.Add({}).Increment(static_cast<double>(dropped));
+  }
+}
+
+void StateMetrics::RecordEvent(const std::string& event_type,
+                               const std::string& severity) {
+  std::string type = SanitizeLabelValue(event_type, 64);
+  if (!event_types_.count(type)) {
+    if (event_types_.size() >= max_event_types_ || type.empty()) {
+      type = "other";
+    } else {
+      event_types_.insert(type);
+    }
+  }
+  events_
+      .Add({{"event_type", type},
+            {"severity", std::string(KnownSeverity(severity))}})
+      .Increment();
+}
+
+void StateMetrics::RecordParseErrors(
+    const std::map<std::string, double, std::less<>>& totals) {
+  for (const auto& [field, total] : totals) {
+    auto& counter = parse_errors_.Add({{"field", field}});
+    if (total > counter.Value()) counter.Increment(total - counter.Value());
+  }
+}
+
+void StateMetrics::RecordResync(std::string_view reason) {
+  resyncs_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void StateMetrics::RecordPoll(std::string_view result, StateCondition condition,
+                              double duration_seconds, double now) {
+  polls_.Add({{"result", std::string(result)}}).Increment();
+  poll_duration_.Add({}, metrics::PollDurationBuckets())
+      .Observe(duration_seconds);
+  const bool ok = condition == StateCondition::kOk;
+  state_up_.Add({}).Set(ok ? 1 : 0);
+  for (StateCondition c : kConditions) {
+    state_condition_.Add({{"condition", std::string(Name(c))}})
+        .Set(c == condition ? 1 : 0);
+  }
+  if (ok) {
+    last_poll_success_.Add({}).Set(now);
+  } else {
+    poll_errors_.Add({{"condition", std::string(Name(condition))}}).Increment();
+  }
+}
+
+std::string StateMetrics::Serialize() const {
+  auto families = registry_->Collect();
+  // Families in declaration order (metric_defs.cc), series in label order.
+  const auto& defs = metrics::AllDefs();
+  const auto rank = [&](const prometheus::MetricFamily& f) {
+    for (std::size_t i = 0; i < defs.size(); ++i) {
+      if (defs[i]->name == f.name) return i;
+    }
+    return defs.size();
+  };
+  std::stable_sort(
+      families.begin(), families.end(),
+      [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  for (auto& family : families) {
+    std::sort(family.metric.begin(), family.metric.end(),
+              [](const prometheus::ClientMetric& a,
+                 const prometheus::ClientMetric& b) {
+                const auto key = [](const prometheus::ClientMetric& m) {
+                  std::vector<std::pair<std::string, std::string>> k;
+                  for (const auto& l : m.label) k.emplace_back(l.name, l.value);
+                  return k;
+                };
+                return key(a) < key(b);
+              });
+  }
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+}  // namespace pe

@@ -1,0 +1,83 @@
+#ifndef PIPELINE_EXPORTER_STATE_RUN_MODEL_H_
+#define PIPELINE_EXPORTER_STATE_RUN_MODEL_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// Plain values read from the orchestrator's tables (state contract).
+namespace pe {
+
+enum class RunState : uint8_t {
+  kPending,
+  kRunning,
+  kSucceeded,
+  kPartial,
+  kFailed,
+  kQuarantined,
+  kCanceled,
+  kUnknown,  // a value the contract does not list
+};
+inline constexpr std::array<RunState, 7> kRunStates = {
+    RunState::kPending, RunState::kRunning, RunState::kSucceeded,
+    RunState::kPartial, RunState::kFailed,  RunState::kQuarantined,
+    RunState::kCanceled};
+
+enum class StepState : uint8_t {
+  kPending,
+  kRunning,
+  kCompleted,
+  kFailed,
+  kSkipped,
+  kUnknown,
+};
+inline constexpr std::array<StepState, 5> kStepStates = {
+    StepState::kPending, StepState::kRunning, StepState::kCompleted,
+    StepState::kFailed, StepState::kSkipped};
+
+RunState ParseRunState(std::string_view text);
+StepState ParseStepState(std::string_view text);
+std::string_view Name(RunState state);   // "unknown" for kUnknown
+std::string_view Name(StepState state);  // "unknown" for kUnknown
+bool IsTerminal(RunState state);
+// Failed, partial and quarantined runs carry a failure reason.
+bool HasFailure(RunState state);
+
+struct RunRow {
+  std::string run_id;
+  std::string project;
+  std::string phase;
+  std::string workstream;  // empty when NULL
+  RunState state = RunState::kUnknown;
+  std::optional<double> created_at;  // Unix seconds
+  std::optional<double> started_at;
+  std::optional<double> ended_at;
+
+  bool operator==(const RunRow&) const = default;
+};
+
+// What the exporter needs of a run's steps.
+struct StepSummary {
+  std::array<int, 5> counts{};  // indexed by StepState (kUnknown not counted)
+  int unknown = 0;
+  std::optional<double> last_activity;  // latest step start or end
+  std::string failed_step;              // first failed step's name
+  std::string failed_reason;            // its error message (raw, bounded)
+
+  int count(StepState s) const { return counts[static_cast<int>(s)]; }
+  bool operator==(const StepSummary&) const = default;
+};
+
+struct EventRow {
+  int64_t id = 0;
+  std::string run_id;  // empty when NULL
+  std::string event_type;
+  std::string severity;
+  std::optional<double> timestamp;
+};
+
+}  // namespace pe
+
+#endif  // PIPELINE_EXPORTER_STATE_RUN_MODEL_H_

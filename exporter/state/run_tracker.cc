@@ -1,0 +1,220 @@
+#include "exporter/state/run_tracker.h"
+
+#include <algorithm>
+#include <tuple>
+#include <unordered_set>
+
+namespace pe {
+namespace {
+
+void Latest(std::optional<double>* acc, const std::optional<double>& t) {
+  if (t && (!*acc || *t > **acc)) *acc = t;
+}
+
+// The start of a terminal run's recent window when ended_at is missing.
+std::optional<double> FallbackEnd(const RunRow& row) {
+  if (row.ended_at) return row.ended_at;
+  if (row.started_at) return row.started_at;
+  return row.created_at;
+}
+
+}  // namespace
+
+std::optional<double> TrackedRun::LastProgress() const {
+  std::optional<double> t = row.created_at;
+  Latest(&t, row.started_at);
+  Latest(&t, steps.last_activity);
+  Latest(&t, last_event);
+  return t;
+}
+
+uint32_t RunTracker::InternProject(const std::string& project) {
+  auto it = project_index_.find(project);
+  if (it != project_index_.end()) return it->second;
+  const auto index = static_cast<uint32_t>(projects_.size());
+  projects_.push_back(project);
+  counts_.emplace_back();
+  project_index_.emplace(project, index);
+  return index;
+}
+
+void RunTracker::Count(uint32_t project, RunState state, int delta) {
+  counts_[project][static_cast<std::size_t>(state)] += delta;
+}
+
+bool RunTracker::Trackable(const RunRow& row,
+                           const std::optional<double>& window_start,
+                           double now) const {
+  if (row.state == RunState::kPending || row.state == RunState::kRunning) {
+    return true;
+  }
+  if (!IsTerminal(row.state) || !window_start) return false;
+  return now - *window_start <= options_.recent_window_seconds;
+}
+
+void RunTracker::Track(const RunRow& row, std::optional<double> window_start) {
+  auto [it, inserted] = tracked_.try_emplace(row.run_id);
+  TrackedRun& t = it->second;
+  if (!inserted && t.row == row && t.window_start == window_start) return;
+  t.row = row;
+  t.window_start = window_start;
+  changes_.changed.insert(row.run_id);
+  changes_.removed.erase(row.run_id);
+}
+
+void RunTracker::Untrack(const std::string& run_id) {
+  if (tracked_.erase(run_id) == 0) return;
+  changes_.changed.erase(run_id);
+  changes_.removed.insert(run_id);
+}
+
+void RunTracker::NoteSuccess(const RunRow& row) {
+  if (row.state != RunState::kSucceeded || !row.ended_at) return;
+  auto& slot = last_success_[{row.project, row.phase}];
+  slot = std::max(slot, *row.ended_at);
+}
+
+void RunTracker::Finish(const RunRow& row) {
+  FinishedRun f{row.project, row.state, std::nullopt};
+  const auto& begin = row.started_at ? row.started_at : row.created_at;
+  if (row.ended_at && begin && *row.ended_at >= *begin) {
+    f.duration_seconds = *row.ended_at - *begin;
+  }
+  changes_.finished.push_back(std::move(f));
+}
+
+void RunTracker::Upsert(const RunRow& row, double now,
+                        bool count_new_terminal) {
+  const uint32_t project = InternProject(row.project);
+  auto known = known_.find(row.run_id);
+  bool became_terminal;
+  if (known == known_.end()) {
+    known_.emplace(row.run_id, Known{project, row.state});
+    became_terminal = IsTerminal(row.state) && count_new_terminal;
+  } else {
+    became_terminal = IsTerminal(row.state) && !IsTerminal(known->second.state);
+    Count(known->second.project, known->second.state, -1);
+    known->second = Known{project, row.state};
+  }
+  Count(project, row.state, +1);
+  if (became_terminal) Finish(row);
+  NoteSuccess(row);
+
+  // The window of a terminal run starts at its end; a run seen turning
+  // terminal without ended_at starts it now.
+  std::optional<double> window_start;
+  if (IsTerminal(row.state)) {
+    auto t = tracked_.find(row.run_id);
+    if (row.ended_at) {
+      window_start = row.ended_at;
+    } else if (t != tracked_.end() && t->second.window_start) {
+      window_start = t->second.window_start;
+    } else {
+      window_start =
+          became_terminal ? std::optional<double>(now) : FallbackEnd(row);
+    }
+  }
+  if (Trackable(row, window_start, now)) {
+    Track(row, window_start);
+  } else {
+    Untrack(row.run_id);
+  }
+}
+
+void RunTracker::Reconcile(const std::vector<RunRow>& rows, double now,
+                           bool count_transitions) {
+  std::unordered_set<std::string> present;
+  present.reserve(rows.size());
+  for (const RunRow& row : rows) present.insert(row.run_id);
+  std::vector<std::string> gone;
+  for (const auto& [id, known] : known_) {
+    if (!present.count(id)) gone.push_back(id);
+  }
+  for (const auto& id : gone) Remove(id);
+  for (const RunRow& row : rows) {
+    auto known = known_.find(row.run_id);
+    if (!count_transitions && known != known_.end()) {
+      // Take the new state as given, so that Upsert sees no transition.
+      const uint32_t project = InternProject(row.project);
+      Count(known->second.project, known->second.state, -1);
+      known->second = Known{project, row.state};
+      Count(project, row.state, +1);
+    }
+    Upsert(row, now, /*count_new_terminal=*/false);
+  }
+}
+
+void RunTracker::Remove(const std::string& run_id) {
+  auto it = known_.find(run_id);
+  if (it != known_.end()) {
+    Count(it->second.project, it->second.state, -1);
+    known_.erase(it);
+  }
+  Untrack(run_id);
+}
+
+void RunTracker::SetSteps(const std::string& run_id, StepSummary steps) {
+  auto it = tracked_.find(run_id);
+  if (it == tracked_.end() || it->second.steps == steps) return;
+  it->second.steps = std::move(steps);
+  changes_.changed.insert(run_id);
+}
+
+void RunTracker::NoteEvent(const std::string& run_id, double timestamp) {
+  auto it = tracked_.find(run_id);
+  if (it == tracked_.end()) return;
+  auto& last = it->second.last_event;
+  if (last && *last >= timestamp) return;
+  last = timestamp;
+  changes_.changed.insert(run_id);
+}
+
+void RunTracker::Expire(double now) {
+  std::vector<std::string> expired;
+  for (const auto& [id, t] : tracked_) {
+    if (IsTerminal(t.row.state) &&
+        (!t.window_start ||
+         now - *t.window_start > options_.recent_window_seconds)) {
+      expired.push_back(id);
+    }
+  }
+  for (const auto& id : expired) Untrack(id);
+  if (tracked_.size() <= options_.max_tracked) return;
+
+  // Oldest ended runs first, then the oldest-created active runs.
+  using Key = std::tuple<int, double, std::string>;
+  std::vector<Key> order;
+  order.reserve(tracked_.size());
+  for (const auto& [id, t] : tracked_) {
+    const bool active = !IsTerminal(t.row.state);
+    const double age =
+        active ? t.row.created_at.value_or(0) : t.window_start.value_or(0);
+    order.emplace_back(active ? 1 : 0, age, id);
+  }
+  const std::size_t excess = tracked_.size() - options_.max_tracked;
+  std::partial_sort(order.begin(), order.begin() + excess, order.end());
+  for (std::size_t i = 0; i < excess; ++i) {
+    Untrack(std::get<2>(order[i]));
+    ++changes_.dropped;
+  }
+}
+
+std::map<std::string, RunTracker::StateCounts> RunTracker::CountsByProject()
+    const {
+  std::map<std::string, StateCounts> out;
+  for (std::size_t i = 0; i < projects_.size(); ++i) {
+    const StateCounts& c = counts_[i];
+    bool any = false;
+    for (auto n : c) any = any || n != 0;
+    if (any) out.emplace(projects_[i], c);
+  }
+  return out;
+}
+
+RunTracker::Changes RunTracker::TakeChanges() {
+  Changes out = std::move(changes_);
+  changes_ = Changes{};
+  return out;
+}
+
+}  // namespace pe

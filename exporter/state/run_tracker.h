@@ -1,0 +1,125 @@
+#ifndef PIPELINE_EXPORTER_STATE_RUN_TRACKER_H_
+#define PIPELINE_EXPORTER_STATE_RUN_TRACKER_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "exporter/state/run_model.h"
+
+namespace pe {
+
+// A run with per-run series.
+struct TrackedRun {
+  RunRow row;
+  StepSummary steps;
+  std::optional<double> last_event;  // latest event timestamp of the run
+  // When a terminal run's recent window started: its end time, or the time
+  // the exporter saw it terminal when ended_at is missing.
+  std::optional<double> window_start;
+
+  // Latest of creation, start, step activity and events; nullopt if none.
+  std::optional<double> LastProgress() const;
+};
+
+// A run seen reaching a terminal state, for the finished counter and the
+// duration histogram.
+struct FinishedRun {
+  std::string project;
+  RunState state;
+  std::optional<double> duration_seconds;
+};
+
+// The in-memory picture of the orchestrator's runs, maintained from what the
+// poller reads. Pure logic, no I/O: every rule about which runs are tracked,
+// counted and dropped lives here. Not thread-safe (poller thread only).
+//
+// Tracked runs are the active ones (pending, running) plus terminal ones
+// whose window_start lies within recent_window; beyond max_tracked the oldest
+// ended runs are dropped first, then the oldest-created active ones.
+class RunTracker {
+ public:
+  struct Options {
+    double recent_window_seconds = 3600;
+    std::size_t max_tracked = 20000;
+  };
+  explicit RunTracker(Options options) : options_(options) {}
+
+  // Replaces the whole picture with the runs now in the database. Runs no
+  // longer present are removed. If count_transitions, known runs that became
+  // terminal are reported finished (runs never seen before are not, so a
+  // start-up or a replaced file causes no burst).
+  void Reconcile(const std::vector<RunRow>& rows, double now,
+                 bool count_transitions);
+
+  // A run inserted or changed since the last poll. A run seen for the first
+  // time already terminal counts as finished when count_new_terminal.
+  void Upsert(const RunRow& row, double now, bool count_new_terminal = true);
+  // A run no longer in the database.
+  void Remove(const std::string& run_id);
+  void SetSteps(const std::string& run_id, StepSummary steps);
+  void NoteEvent(const std::string& run_id, double timestamp);
+  // Drops terminal runs past the recent window, then enforces max_tracked.
+  void Expire(double now);
+
+  bool IsTracked(const std::string& run_id) const {
+    return tracked_.count(run_id) > 0;
+  }
+  bool IsKnown(const std::string& run_id) const {
+    return known_.count(run_id) > 0;
+  }
+  const std::map<std::string, TrackedRun>& tracked() const { return tracked_; }
+  std::size_t known_runs() const { return known_.size(); }
+
+  // Runs per project and state (index: RunState, kUnknown included).
+  using StateCounts = std::array<int64_t, 8>;
+  std::map<std::string, StateCounts> CountsByProject() const;
+  // Latest end of a succeeded run per (project, phase).
+  const std::map<std::pair<std::string, std::string>, double>& last_success()
+      const {
+    return last_success_;
+  }
+
+  // What happened since the previous call.
+  struct Changes {
+    std::set<std::string> changed;  // tracked runs to render again
+    std::set<std::string> removed;  // runs no longer tracked
+    std::vector<FinishedRun> finished;
+    uint64_t dropped = 0;  // runs dropped by max_tracked
+  };
+  Changes TakeChanges();
+
+ private:
+  struct Known {
+    uint32_t project;  // index into projects_
+    RunState state;
+  };
+  uint32_t InternProject(const std::string& project);
+  void Count(uint32_t project, RunState state, int delta);
+  bool Trackable(const RunRow& row, const std::optional<double>& window_start,
+                 double now) const;
+  void Track(const RunRow& row, std::optional<double> window_start);
+  void Untrack(const std::string& run_id);
+  void NoteSuccess(const RunRow& row);
+  void Finish(const RunRow& row);
+
+  Options options_;
+  std::unordered_map<std::string, Known> known_;
+  std::vector<std::string> projects_;
+  std::unordered_map<std::string, uint32_t> project_index_;
+  std::vector<StateCounts> counts_;  // by project index
+  std::map<std::string, TrackedRun> tracked_;
+  std::map<std::pair<std::string, std::string>, double> last_success_;
+  Changes changes_;
+};
+
+}  // namespace pe
+
+#endif  // PIPELINE_EXPORTER_STATE_RUN_TRACKER_H_

@@ -1,0 +1,103 @@
+#ifndef PIPELINE_EXPORTER_STATE_STATE_READER_H_
+#define PIPELINE_EXPORTER_STATE_STATE_READER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exporter/common/status.h"
+#include "exporter/state/parse_errors.h"
+#include "exporter/state/run_model.h"
+
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace pe {
+
+// Read-only access to the orchestrator's database through one connection,
+// used by one thread. Every query is a prepared statement that is reset
+// after use, so no read snapshot outlives a ReadTransaction; the file is
+// never created, written or changed in schema.
+//
+// Errors come back as Status: NotFound for a missing file, table or column;
+// Busy when locked past the busy timeout; Corruption for a damaged file.
+// After any error the caller should Close() and Open() again later.
+class StateReader {
+ public:
+  StateReader(std::string path, std::chrono::milliseconds busy_timeout,
+              ParseErrors* parse_errors);
+  ~StateReader();
+  StateReader(const StateReader&) = delete;
+  StateReader& operator=(const StateReader&) = delete;
+
+  // Opens the file and checks the schema. OK if already open on the same
+  // file; a file replaced since (other inode) is reopened.
+  Status Open();
+  void Close();
+  bool is_open() const;
+  // True if the path now names another file than the one open (deleted,
+  // replaced, or recreated by the orchestrator).
+  bool FileReplaced() const;
+  // True if the file's size or modification time changed since the previous
+  // call: a change made outside SQLite (truncation, overwrite) leaves
+  // data_version alone, so the poller must not skip that poll.
+  bool FileTouched();
+
+  // PRAGMA data_version: changes whenever another connection commits.
+  Result<int64_t> DataVersion();
+
+  // Everything read between Begin and End sees one snapshot of the file.
+  Status Begin();
+  void End();
+
+  Result<int64_t> MaxEventId();
+  // Events with id > after_id in id order, at most limit.
+  Result<std::vector<EventRow>> EventsAfter(int64_t after_id,
+                                            std::size_t limit);
+  // For each run with events, the timestamp of its latest event. A full
+  // scan of the events table: for start-up only.
+  Result<std::vector<std::pair<std::string, double>>> LatestEventTimes();
+
+  struct RunWithRowid {
+    int64_t rowid;
+    RunRow run;
+  };
+  Result<std::vector<RunWithRowid>> AllRuns();
+  // Runs inserted after the given rowid, in rowid order.
+  Result<std::vector<RunWithRowid>> RunsAfterRowid(int64_t rowid);
+  // One run by id; nullopt if it is not there (pruned).
+  Result<std::optional<RunWithRowid>> Run(const std::string& run_id);
+  Result<int64_t> CountRuns();
+  Result<StepSummary> Steps(const std::string& run_id);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Statements;
+  Status CheckSchema();
+  template <typename Fn>
+  Status Guard(const std::string& what, Fn&& fn);
+
+  std::string path_;
+  std::chrono::milliseconds busy_timeout_;
+  ParseErrors* parse_errors_;
+  uint64_t inode_ = 0;
+  uint64_t device_ = 0;
+  int64_t size_ = -1;
+  int64_t mtime_ns_ = -1;
+  std::string runs_select_;  // column list adapted to the file's schema
+  std::string steps_select_;
+  std::string events_select_;
+  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<Statements> stmts_;  // destroyed before db_
+  bool in_transaction_ = false;
+};
+
+}  // namespace pe
+
+#endif  // PIPELINE_EXPORTER_STATE_STATE_READER_H_

@@ -1,0 +1,313 @@
+#include "exporter/collector/poller.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "tests/support/exposition.h"
+#include "tests/support/fixture_db.h"
+#include "tests/support/temp_dir.h"
+
+namespace pe {
+namespace {
+
+using testing::CountSamples;
+using testing::FixtureDb;
+using testing::Mentions;
+using testing::Sample;
+
+// 2025-12-05T11:00:00Z: the fixture's "now".
+constexpr double kNow = 1764932400;
+
+class PollerTest : public ::testing::Test {
+ protected:
+  PollerTest() : db_path_(dir_.File("orchestration.db")) {
+    config_.state_db = db_path_;
+    config_.resync_interval = std::chrono::hours(1);
+    config_.busy_timeout = std::chrono::milliseconds(100);
+  }
+
+  std::unique_ptr<Poller> MakePoller() {
+    return std::make_unique<Poller>(config_, store_, [this] { return now_; });
+  }
+  std::string Body() const { return store_->Latest()->body(); }
+  std::optional<double> Value(const std::string& series) const {
+    return Sample(Body(), series);
+  }
+
+  testing::TempDir dir_;
+  std::string db_path_;
+  Config config_;
+  std::shared_ptr<SnapshotStore> store_ = std::make_shared<SnapshotStore>();
+  double now_ = kNow;
+};
+
+// The fixture behind the golden file: every kind of run the contract allows.
+void BuildGoldenFixture(FixtureDb& db) {
+  db.AddRun({.run_id = "01RUNNING", .workstream = "ws-1"});
+  db.AddStep("01RUNNING", "s1", "completed", "2025-12-05T10:00:05",
+             "2025-12-05T10:05:00");
+  db.AddStep("01RUNNING", "s2", "running", "2025-12-05 10:05:01");
+  db.AddStep("01RUNNING", "s3", "pending");
+  db.AddRun({.run_id = "01PENDING",
+             .project = "proj-b",
+             .state = "pending",
+             .created_at = "2025-12-05T10:30:00Z",
+             .started_at = std::nullopt});
+  db.AddRun({.run_id = "01FAILED",
+             .project = "proj-b",
+             .phase = "phase3_build",
+             .state = "failed",
+             .ended_at = "2025-12-05T10:40:00.250+00:00"});
+  db.AddStep("01FAILED", "s1", "completed", "2025-12-05T10:00:05",
+             "2025-12-05T10:10:00");
+  db.AddStep("01FAILED", "s2", "failed", "2025-12-05T10:10:00",
+             "2025-12-05T10:39:59",
+             "Traceback (most recent call last):\n  File \"x.py\"\n"
+             "ValueError: bad \"input\" <b>here</b>\\n\n");
+  db.AddStep("01FAILED", "s3", "skipped");
+  db.AddRun({.run_id = "01SUCCEEDED",
+             .state = "succeeded",
+             .ended_at = "2025-12-05T10:50:00"});
+  db.AddStep("01SUCCEEDED", "s1", "completed", "2025-12-05T10:00:05",
+             "2025-12-05T10:50:00");
+  db.AddRun({.run_id = "01OLD",
+             .state = "succeeded",
+             .created_at = "2025-12-01T10:00:00",
+             .started_at = "2025-12-01T10:00:01",
+             .ended_at = "2025-12-01T11:00:00"});
+  db.AddRun({.run_id = "01BADTIME",
+             .project = "proj-b",
+             .state = "running",
+             .started_at = "not a time"});
+  db.AddEvent("01RUNNING", "step_started", "info", "2025-12-05T10:05:01Z");
+  db.AddEvent("", "scheduler_heartbeat", "debug", "2025-12-05T10:06:00Z");
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST_F(PollerTest, ExposesAFixtureDatabaseExactlyAsTheGoldenFile) {
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  poller->PollOnce();
+  const std::string got = testing::WithoutFamilies(
+      Body(), {"pipeline_exporter_poll_duration_seconds",
+               "pipeline_exporter_build_info"});
+  const std::string golden_path =
+      std::string(PE_TEST_DATA_DIR) + "/golden/fixture.metrics";
+  if (std::getenv("UPDATE_GOLDEN")) {
+    std::ofstream(golden_path) << got;
+  }
+  EXPECT_EQ(got, ReadFile(golden_path))
+      << "run with UPDATE_GOLDEN=1 to regenerate after a deliberate change";
+}
+
+TEST_F(PollerTest, IsReadyOnlyAfterASuccessfulPoll) {
+  auto poller = MakePoller();
+  poller->PollOnce();
+  EXPECT_FALSE(store_->ready()) << "no database yet";
+  FixtureDb db(db_path_);
+  poller->PollOnce();
+  EXPECT_TRUE(store_->ready());
+}
+
+TEST_F(PollerTest, SkipsPollsWhenNothingWasCommitted) {
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  poller->PollOnce();
+  poller->PollOnce();
+  poller->PollOnce();
+  EXPECT_EQ(Value("pipeline_exporter_polls_total{result=\"unchanged\"}"), 2);
+  EXPECT_EQ(Value("pipeline_exporter_polls_total{result=\"changed\"}"), 1);
+  db.AddEvent("01RUNNING", "step_started");
+  poller->PollOnce();
+  EXPECT_EQ(Value("pipeline_exporter_polls_total{result=\"changed\"}"), 2);
+}
+
+TEST_F(PollerTest, FollowsInsertsAndUpdatesIncrementally) {
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  poller->PollOnce();
+
+  db.AddRun({.run_id = "01NEW", .project = "proj-c"});
+  db.AddStep("01NEW", "s1", "running", "2025-12-05T10:58:00");
+  db.AddEvent("01NEW", "run_started", "info", "2025-12-05T10:58:00");
+  poller->PollOnce();
+  EXPECT_EQ(Value("pipeline_run_status{run_id=\"01NEW\",project=\"proj-c\","
+                  "phase=\"phase5_execution\",state=\"running\"}"),
+            1);
+  EXPECT_EQ(Value("pipeline_runs{project=\"proj-c\",state=\"running\"}"), 1);
+
+  db.SetStepState("01NEW", "s1", "completed", "2025-12-05T10:59:00");
+  db.AddEvent("01NEW", "step_completed", "info", "2025-12-05T10:59:00");
+  poller->PollOnce();
+  EXPECT_EQ(Value("pipeline_run_steps{run_id=\"01NEW\",project=\"proj-c\","
+                  "phase=\"phase5_execution\",state=\"completed\"}"),
+            1);
+  EXPECT_EQ(Value("pipeline_run_last_progress_timestamp_seconds{run_id="
+                  "\"01NEW\",project=\"proj-c\",phase=\"phase5_execution\"}"),
+            kNow - 60);
+
+  db.SetRunState("01NEW", "succeeded", "2025-12-05T10:59:30");
+  db.AddEvent("01NEW", "run_completed", "info", "2025-12-05T10:59:30");
+  poller->PollOnce();
+  EXPECT_EQ(Value("pipeline_run_status{run_id=\"01NEW\",project=\"proj-c\","
+                  "phase=\"phase5_execution\",state=\"succeeded\"}"),
+            1);
+  EXPECT_FALSE(
+      Value("pipeline_run_status{run_id=\"01NEW\",project=\"proj-c\","
+            "phase=\"phase5_execution\",state=\"running\"}"))
+      << "only the current state has a series";
+  EXPECT_EQ(Value("pipeline_runs_finished_total{project=\"proj-c\",state="
+                  "\"succeeded\"}"),
+            1);
+  EXPECT_EQ(Value("pipeline_run_duration_seconds_count{project=\"proj-c\"}"),
+            1);
+  // prometheus-cpp writes labels in alphabetical order.
+  EXPECT_EQ(Value("pipeline_last_success_timestamp_seconds{phase=\"phase5_"
+                  "execution\",project=\"proj-c\"}"),
+            kNow - 30);
+  EXPECT_EQ(Value("pipeline_events_total{event_type=\"run_completed\","
+                  "severity=\"info\"}"),
+            1);
+}
+
+TEST_F(PollerTest, NoticesRunsThatChangeWithoutAnEventAtTheResync) {
+  config_.resync_interval = std::chrono::milliseconds(1);
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  poller->PollOnce();
+  db.SetRunState("01RUNNING", "canceled", "2025-12-05T10:59:00");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  poller->PollOnce();
+  EXPECT_EQ(Value("pipeline_run_status{run_id=\"01RUNNING\",project=\"proj-a\","
+                  "phase=\"phase5_execution\",state=\"canceled\"}"),
+            1);
+  EXPECT_EQ(Value("pipeline_runs_finished_total{project=\"proj-a\","
+                  "state=\"canceled\"}"),
+            1);
+}
+
+TEST_F(PollerTest, DropsEverySeriesOfAPrunedRun) {
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  poller->PollOnce();
+  ASSERT_TRUE(Mentions(Body(), "01FAILED"));
+  db.DeleteRun("01FAILED");
+  poller->PollOnce();
+  EXPECT_FALSE(Mentions(Body(), "01FAILED"));
+  EXPECT_EQ(Value("pipeline_runs{project=\"proj-b\",state=\"failed\"}"), 0);
+  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"mismatch\"}"), 1);
+}
+
+TEST_F(PollerTest, ForgetsEndedRunsAfterTheRecentWindow) {
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  poller->PollOnce();
+  ASSERT_TRUE(Mentions(Body(), "01SUCCEEDED"));
+  now_ = kNow + 3600;  // 01SUCCEEDED ended at 10:50, 01FAILED at 10:40
+  poller->PollOnce();
+  EXPECT_FALSE(Mentions(Body(), "01SUCCEEDED"));
+  EXPECT_FALSE(Mentions(Body(), "01FAILED"));
+  EXPECT_TRUE(Mentions(Body(), "01RUNNING"));
+  EXPECT_EQ(Value("pipeline_exporter_tracked_runs"), 3);
+}
+
+TEST_F(PollerTest, ARestartShowsTheSameRunsWithoutABurstOfFinishedRuns) {
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto first = MakePoller();
+  first->PollOnce();
+  const std::string before = testing::WithoutFamilies(
+      Body(), {"pipeline_exporter_poll_duration_seconds"});
+  auto second = MakePoller();
+  second->PollOnce();
+  EXPECT_EQ(testing::WithoutFamilies(
+                Body(), {"pipeline_exporter_poll_duration_seconds"}),
+            before);
+  EXPECT_EQ(CountSamples(Body(), "pipeline_runs_finished_total"), 0);
+}
+
+TEST_F(PollerTest, CountsOnlyEventsAppendedAfterStartUp) {
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  poller->PollOnce();
+  EXPECT_EQ(CountSamples(Body(), "pipeline_events_total"), 0);
+  db.AddEvent("", "checkpoint_saved", "warning");
+  db.AddEvent("", "checkpoint_saved", "bogus-severity");
+  poller->PollOnce();
+  EXPECT_EQ(Value("pipeline_events_total{event_type=\"checkpoint_saved\","
+                  "severity=\"warning\"}"),
+            1);
+  EXPECT_EQ(Value("pipeline_events_total{event_type=\"checkpoint_saved\","
+                  "severity=\"other\"}"),
+            1);
+}
+
+TEST_F(PollerTest, CapsDistinctEventTypesUnderOther) {
+  config_.max_event_types = 2;
+  FixtureDb db(db_path_);
+  auto poller = MakePoller();
+  poller->PollOnce();
+  for (const char* type : {"a", "b", "c", "d", "a"}) db.AddEvent("", type);
+  poller->PollOnce();
+  EXPECT_EQ(Value("pipeline_events_total{event_type=\"a\",severity=\"info\"}"),
+            2);
+  EXPECT_EQ(Value("pipeline_events_total{event_type=\"b\",severity=\"info\"}"),
+            1);
+  EXPECT_EQ(
+      Value("pipeline_events_total{event_type=\"other\",severity=\"info\"}"),
+      2);
+}
+
+TEST_F(PollerTest, CountsEachUnparsableTimestampOnce) {
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  poller->PollOnce();
+  db.AddEvent("01BADTIME", "step_started", "info", "garbage");
+  poller->PollOnce();  // re-reads 01BADTIME
+  EXPECT_EQ(
+      Value("pipeline_exporter_parse_errors_total{field=\"runs.started_at\"}"),
+      1);
+  EXPECT_EQ(
+      Value("pipeline_exporter_parse_errors_total{field=\"events.timestamp\"}"),
+      1);
+}
+
+TEST_F(PollerTest, ReadsAnOlderSchemaWithoutUpdatedAt) {
+  FixtureDb db(db_path_, /*legacy=*/true);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  poller->PollOnce();
+  EXPECT_EQ(poller->condition(), StateCondition::kOk);
+  EXPECT_TRUE(Mentions(Body(), "01RUNNING"));
+}
+
+TEST_F(PollerTest, BoundsTrackedRunsAndCountsTheDrops) {
+  config_.max_tracked_runs = 2;
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);  // 5 trackable runs
+  auto poller = MakePoller();
+  poller->PollOnce();
+  EXPECT_EQ(Value("pipeline_exporter_tracked_runs"), 2);
+  EXPECT_EQ(Value("pipeline_exporter_tracked_runs_dropped_total"), 3);
+  EXPECT_EQ(CountSamples(Body(), "pipeline_run_info"), 2);
+}
+
+}  // namespace
+}  // namespace pe

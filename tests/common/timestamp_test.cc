@@ -1,0 +1,75 @@
+#include "exporter/common/timestamp.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+namespace pe {
+namespace {
+
+// 2025-12-05T10:11:12Z
+constexpr double kBase = 1764929472;
+
+struct Case {
+  const char* text;
+  std::optional<double> want;
+};
+
+class TimestampTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(TimestampTest, ParsesEveryContractFormAndRejectsGarbage) {
+  const Case& c = GetParam();
+  auto got = ParseTimestamp(c.text);
+  ASSERT_EQ(got.has_value(), c.want.has_value()) << c.text;
+  if (c.want) {
+    EXPECT_NEAR(*got, *c.want, 1e-6) << c.text;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Forms, TimestampTest,
+    ::testing::Values(
+        // Every form the state contract lists.
+        Case{"2025-12-05T10:11:12", kBase},
+        Case{"2025-12-05T10:11:12.345678", kBase + 0.345678},
+        Case{"2025-12-05T10:11:12Z", kBase},
+        Case{"2025-12-05T10:11:12.345+00:00", kBase + 0.345},
+        Case{"2025-12-05 10:11:12", kBase},
+        // Offsets other than UTC and other fraction lengths.
+        Case{"2025-12-05T12:11:12+02:00", kBase},
+        Case{"2025-12-05T05:11:12-0500", kBase},
+        Case{"2025-12-05T10:11:12.1Z", kBase + 0.1},
+        Case{"2025-12-05T10:11:12.123456789", kBase + 0.123456789},
+        Case{"2024-02-29T00:00:00", 1709164800},
+        Case{"1970-01-01T00:00:00Z", 0},
+        // Garbage, truncation and out-of-range fields.
+        Case{"", std::nullopt}, Case{"yesterday", std::nullopt},
+        Case{"2025-12-05", std::nullopt},
+        Case{"2025-12-05T10:11", std::nullopt},
+        Case{"2025-12-05T10:11:12.", std::nullopt},
+        Case{"2025-12-05T10:11:12.1234567890", std::nullopt},
+        Case{"2025-12-05T10:11:12Zjunk", std::nullopt},
+        Case{"2025-12-05T10:11:12 ", std::nullopt},
+        Case{"2025-13-05T10:11:12", std::nullopt},
+        Case{"2025-02-30T10:11:12", std::nullopt},
+        Case{"2023-02-29T10:11:12", std::nullopt},
+        Case{"2025-12-05T24:00:00", std::nullopt},
+        Case{"2025-12-05T10:60:00", std::nullopt},
+        Case{"2025-12-05T10:11:12+25:00", std::nullopt},
+        Case{"2025-12-05X10:11:12", std::nullopt},
+        Case{"1733393472", std::nullopt},
+        Case{"1969-12-31T23:59:59", std::nullopt}));
+
+TEST(FormatTimestampTest, WritesRfc3339UtcWithMilliseconds) {
+  EXPECT_EQ(FormatTimestamp(kBase + 0.345), "2025-12-05T10:11:12.345Z");
+  EXPECT_EQ(FormatTimestamp(0), "1970-01-01T00:00:00.000Z");
+}
+
+TEST(FormatTimestampTest, RoundTripsThroughTheParser) {
+  const double t = kBase + 0.5;
+  EXPECT_DOUBLE_EQ(*ParseTimestamp(FormatTimestamp(t)), t);
+}
+
+}  // namespace
+}  // namespace pe

@@ -1,0 +1,182 @@
+#include "exporter/state/run_tracker.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace pe {
+namespace {
+
+constexpr double kNow = 1'000'000;
+
+RunRow MakeRun(const std::string& id, RunState state,
+               std::optional<double> ended = std::nullopt,
+               const std::string& project = "p") {
+  RunRow r;
+  r.run_id = id;
+  r.project = project;
+  r.phase = "ph";
+  r.state = state;
+  r.created_at = kNow - 7200;
+  r.started_at = kNow - 7000;
+  r.ended_at = ended;
+  return r;
+}
+
+RunTracker MakeTracker(std::size_t max_tracked = 100) {
+  return RunTracker(RunTracker::Options{3600, max_tracked});
+}
+
+TEST(RunTrackerTest, TracksActiveAndRecentlyEndedRunsOnly) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("active", RunState::kRunning),
+               MakeRun("pending", RunState::kPending),
+               MakeRun("recent", RunState::kSucceeded, kNow - 60),
+               MakeRun("old", RunState::kFailed, kNow - 7200)},
+              kNow, false);
+  EXPECT_TRUE(t.IsTracked("active"));
+  EXPECT_TRUE(t.IsTracked("pending"));
+  EXPECT_TRUE(t.IsTracked("recent"));
+  EXPECT_FALSE(t.IsTracked("old"));
+  EXPECT_EQ(t.known_runs(), 4u);
+}
+
+TEST(RunTrackerTest, StartUpCountsNoHistoricalRunAsFinished) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("a", RunState::kSucceeded, kNow - 10),
+               MakeRun("b", RunState::kFailed, kNow - 10)},
+              kNow, false);
+  EXPECT_TRUE(t.TakeChanges().finished.empty());
+}
+
+TEST(RunTrackerTest, CountsATransitionToTerminalOnce) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  t.TakeChanges();
+  t.Upsert(MakeRun("a", RunState::kSucceeded, kNow - 5), kNow);
+  auto changes = t.TakeChanges();
+  ASSERT_EQ(changes.finished.size(), 1u);
+  EXPECT_EQ(changes.finished[0].state, RunState::kSucceeded);
+  EXPECT_DOUBLE_EQ(*changes.finished[0].duration_seconds, 7000 - 5);
+  // Read again (another event for the same run): not counted again.
+  t.Upsert(MakeRun("a", RunState::kSucceeded, kNow - 5), kNow);
+  EXPECT_TRUE(t.TakeChanges().finished.empty());
+}
+
+TEST(RunTrackerTest, ANewRunAlreadyTerminalCountsAsFinished) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({}, kNow, false);
+  t.Upsert(MakeRun("fast", RunState::kFailed, kNow - 1), kNow);
+  EXPECT_EQ(t.TakeChanges().finished.size(), 1u);
+}
+
+TEST(RunTrackerTest, ResyncCountsKnownTransitionsButNotUnseenRuns) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  t.TakeChanges();
+  t.Reconcile({MakeRun("a", RunState::kPartial, kNow - 1),
+               MakeRun("unseen", RunState::kSucceeded, kNow - 1)},
+              kNow, true);
+  auto changes = t.TakeChanges();
+  ASSERT_EQ(changes.finished.size(), 1u);
+  EXPECT_EQ(changes.finished[0].state, RunState::kPartial);
+}
+
+TEST(RunTrackerTest, KeepsCountsPerProjectAndStateThroughUpdatesAndPrunes) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("a", RunState::kRunning, std::nullopt, "x"),
+               MakeRun("b", RunState::kRunning, std::nullopt, "x"),
+               MakeRun("c", RunState::kFailed, kNow - 9000, "y")},
+              kNow, false);
+  t.Upsert(MakeRun("a", RunState::kSucceeded, kNow, "x"), kNow);
+  t.Remove("c");
+  auto counts = t.CountsByProject();
+  ASSERT_EQ(counts.count("x"), 1u);
+  EXPECT_EQ(counts["x"][static_cast<int>(RunState::kRunning)], 1);
+  EXPECT_EQ(counts["x"][static_cast<int>(RunState::kSucceeded)], 1);
+  EXPECT_EQ(counts.count("y"), 0u) << "a project with no runs left vanishes";
+  EXPECT_EQ(t.known_runs(), 2u);
+}
+
+TEST(RunTrackerTest, PrunedRunsStopBeingTrackedAtOnce) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  t.TakeChanges();
+  t.Reconcile({}, kNow, true);
+  EXPECT_FALSE(t.IsTracked("a"));
+  auto changes = t.TakeChanges();
+  EXPECT_EQ(changes.removed.count("a"), 1u);
+}
+
+TEST(RunTrackerTest, EndedRunsLeaveWhenTheRecentWindowPasses) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("a", RunState::kSucceeded, kNow - 3500)}, kNow, false);
+  t.Expire(kNow + 50);
+  EXPECT_TRUE(t.IsTracked("a"));
+  t.Expire(kNow + 200);
+  EXPECT_FALSE(t.IsTracked("a"));
+}
+
+TEST(RunTrackerTest, AWindowWithoutEndedAtStartsWhenSeenTerminal) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  t.Upsert(MakeRun("a", RunState::kCanceled, std::nullopt), kNow);
+  t.Expire(kNow + 3000);
+  EXPECT_TRUE(t.IsTracked("a"));
+  t.Expire(kNow + 3700);
+  EXPECT_FALSE(t.IsTracked("a"));
+}
+
+TEST(RunTrackerTest, CapDropsTheOldestEndedRunsFirstAndCountsThem) {
+  RunTracker t = MakeTracker(/*max_tracked=*/3);
+  t.Reconcile({MakeRun("active1", RunState::kRunning),
+               MakeRun("active2", RunState::kRunning),
+               MakeRun("ended_old", RunState::kSucceeded, kNow - 300),
+               MakeRun("ended_new", RunState::kSucceeded, kNow - 100)},
+              kNow, false);
+  t.Expire(kNow);
+  EXPECT_FALSE(t.IsTracked("ended_old"));
+  EXPECT_TRUE(t.IsTracked("ended_new"));
+  EXPECT_TRUE(t.IsTracked("active1"));
+  EXPECT_TRUE(t.IsTracked("active2"));
+  EXPECT_EQ(t.TakeChanges().dropped, 1u);
+}
+
+TEST(RunTrackerTest, LastProgressIsTheLatestOfStartStepsAndEvents) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  EXPECT_DOUBLE_EQ(*t.tracked().at("a").LastProgress(), kNow - 7000);
+  StepSummary steps;
+  steps.last_activity = kNow - 100;
+  t.SetSteps("a", steps);
+  EXPECT_DOUBLE_EQ(*t.tracked().at("a").LastProgress(), kNow - 100);
+  t.NoteEvent("a", kNow - 50);
+  EXPECT_DOUBLE_EQ(*t.tracked().at("a").LastProgress(), kNow - 50);
+  t.NoteEvent("a", kNow - 500);  // older event: no change
+  EXPECT_DOUBLE_EQ(*t.tracked().at("a").LastProgress(), kNow - 50);
+}
+
+TEST(RunTrackerTest, LastSuccessIsTheLatestSucceededEndPerProjectAndPhase) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("a", RunState::kSucceeded, kNow - 9000),
+               MakeRun("b", RunState::kSucceeded, kNow - 8000),
+               MakeRun("c", RunState::kFailed, kNow - 10)},
+              kNow, false);
+  EXPECT_DOUBLE_EQ(t.last_success().at({"p", "ph"}), kNow - 8000);
+}
+
+TEST(RunTrackerTest, ReportsOnlyRunsWhoseValuesChanged) {
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  t.TakeChanges();
+  t.Upsert(MakeRun("a", RunState::kRunning), kNow);
+  EXPECT_TRUE(t.TakeChanges().changed.empty());
+  StepSummary s;
+  s.counts[static_cast<int>(StepState::kCompleted)] = 1;
+  t.SetSteps("a", s);
+  EXPECT_EQ(t.TakeChanges().changed.count("a"), 1u);
+}
+
+}  // namespace
+}  // namespace pe
