@@ -110,12 +110,20 @@ Status Poller::PollDatabase(double now, std::string_view* result) {
                 {{"db", config_.state_db}});
       reader_.Close();
       need_full_load_ = true;
-    } else if (reader_.FileTouched()) {
-      // Written outside SQLite's knowledge (a checkpoint, or a truncation or
-      // overwrite): the connection's cached pages may no longer be what the
-      // file holds, so read through a fresh connection.
-      reader_.Close();
-      touched = true;
+    } else {
+      switch (reader_.CheckFile()) {
+        case StateReader::FileChange::kNone:
+          break;
+        case StateReader::FileChange::kWritten:
+          touched = true;  // a checkpoint: poll, even if data_version agrees
+          break;
+        case StateReader::FileChange::kSuspect:
+          // Truncated or overwritten behind SQLite's back: in WAL mode the
+          // connection's cached pages would hide it, so start afresh.
+          reader_.Close();
+          touched = true;
+          break;
+      }
     }
   }
   if (!reader_.is_open()) {
@@ -232,16 +240,17 @@ Status Poller::FullLoad(double now, std::string_view reason) {
     if (Status s = ReadEvents(&unused, &event_times); !s.ok()) return s;
   }
 
-  auto rows = reader_.AllRuns();
-  if (!rows.ok()) return rows.status();
-  std::vector<RunRow> runs;
-  runs.reserve(rows->size());
   int64_t max_rowid = 0;
-  for (auto& r : *rows) {
+  std::size_t rows = 0;
+  tracker_.BeginReconcile(/*count_transitions=*/initialized_);
+  Status read = reader_.ForEachRun([&](const StateReader::RunWithRowid& r) {
     max_rowid = std::max(max_rowid, r.rowid);
-    runs.push_back(std::move(r.run));
-  }
-  tracker_.Reconcile(runs, now, /*count_transitions=*/initialized_);
+    ++rows;
+    tracker_.ReconcileRow(r.run, now);
+  });
+  // A failed read must not forget the runs it did not reach.
+  if (!read.ok()) return read;
+  tracker_.EndReconcile();
   rowid_watermark_ = max_rowid;
 
   std::set<std::string> tracked;
@@ -258,7 +267,7 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   metrics_.RecordResync(reason);
   log::Debug("read the whole runs table",
              {{"reason", std::string(reason)},
-              {"runs", std::to_string(runs.size())},
+              {"runs", std::to_string(rows)},
               {"tracked", std::to_string(tracked.size())}});
   initialized_ = true;
   need_full_load_ = false;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <tuple>
-#include <unordered_set>
 
 namespace pe {
 namespace {
@@ -89,12 +88,13 @@ void RunTracker::Upsert(const RunRow& row, double now,
   auto known = known_.find(row.run_id);
   bool became_terminal;
   if (known == known_.end()) {
-    known_.emplace(row.run_id, Known{project, row.state});
+    known_.emplace(row.run_id, Known{project, row.state, generation_});
     became_terminal = IsTerminal(row.state) && count_new_terminal;
   } else {
     became_terminal = IsTerminal(row.state) && !IsTerminal(known->second.state);
     Count(known->second.project, known->second.state, -1);
-    known->second = Known{project, row.state};
+    known->second.project = project;
+    known->second.state = row.state;
   }
   Count(project, row.state, +1);
   if (became_terminal) Finish(row);
@@ -123,25 +123,36 @@ void RunTracker::Upsert(const RunRow& row, double now,
 
 void RunTracker::Reconcile(const std::vector<RunRow>& rows, double now,
                            bool count_transitions) {
-  std::unordered_set<std::string> present;
-  present.reserve(rows.size());
-  for (const RunRow& row : rows) present.insert(row.run_id);
+  BeginReconcile(count_transitions);
+  for (const RunRow& row : rows) ReconcileRow(row, now);
+  EndReconcile();
+}
+
+void RunTracker::BeginReconcile(bool count_transitions) {
+  ++generation_;
+  count_transitions_ = count_transitions;
+}
+
+void RunTracker::ReconcileRow(const RunRow& row, double now) {
+  auto known = known_.find(row.run_id);
+  if (!count_transitions_ && known != known_.end()) {
+    // Take the new state as given, so that Upsert sees no transition.
+    const uint32_t project = InternProject(row.project);
+    Count(known->second.project, known->second.state, -1);
+    known->second.project = project;
+    known->second.state = row.state;
+    Count(project, row.state, +1);
+  }
+  Upsert(row, now, /*count_new_terminal=*/false);
+  known_.find(row.run_id)->second.generation = generation_;
+}
+
+void RunTracker::EndReconcile() {
   std::vector<std::string> gone;
   for (const auto& [id, known] : known_) {
-    if (!present.count(id)) gone.push_back(id);
+    if (known.generation != generation_) gone.push_back(id);
   }
   for (const auto& id : gone) Remove(id);
-  for (const RunRow& row : rows) {
-    auto known = known_.find(row.run_id);
-    if (!count_transitions && known != known_.end()) {
-      // Take the new state as given, so that Upsert sees no transition.
-      const uint32_t project = InternProject(row.project);
-      Count(known->second.project, known->second.state, -1);
-      known->second = Known{project, row.state};
-      Count(project, row.state, +1);
-    }
-    Upsert(row, now, /*count_new_terminal=*/false);
-  }
 }
 
 void RunTracker::Remove(const std::string& run_id) {

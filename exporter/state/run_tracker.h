@@ -58,6 +58,11 @@ class RunTracker {
   // start-up or a replaced file causes no burst).
   void Reconcile(const std::vector<RunRow>& rows, double now,
                  bool count_transitions);
+  // The same, streamed: BeginReconcile, ReconcileRow for each row, then
+  // EndReconcile, which forgets the runs that no row named.
+  void BeginReconcile(bool count_transitions);
+  void ReconcileRow(const RunRow& row, double now);
+  void EndReconcile();
 
   // A run inserted or changed since the last poll. A run seen for the first
   // time already terminal counts as finished when count_new_terminal.
@@ -100,6 +105,7 @@ class RunTracker {
   struct Known {
     uint32_t project;  // index into projects_
     RunState state;
+    uint32_t generation = 0;  // the reconcile that last saw the run
   };
   uint32_t InternProject(const std::string& project);
   void Count(uint32_t project, RunState state, int delta);
@@ -111,6 +117,8 @@ class RunTracker {
   void Finish(const RunRow& row);
 
   Options options_;
+  uint32_t generation_ = 0;
+  bool count_transitions_ = true;
   std::unordered_map<std::string, Known> known_;
   std::vector<std::string> projects_;
   std::unordered_map<std::string, uint32_t> project_index_;

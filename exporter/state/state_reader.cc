@@ -1,10 +1,13 @@
 #include "exporter/state/state_reader.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <tuple>
 
@@ -147,16 +150,29 @@ bool StateReader::FileReplaced() const {
          static_cast<uint64_t>(st.st_dev) != device_;
 }
 
-bool StateReader::FileTouched() {
+StateReader::FileChange StateReader::CheckFile() {
   struct stat st;
-  if (::stat(path_.c_str(), &st) != 0) return true;
+  if (::stat(path_.c_str(), &st) != 0) return FileChange::kSuspect;
   const auto size = static_cast<int64_t>(st.st_size);
   const auto mtime =
       static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  const bool touched = size != size_ || mtime != mtime_ns_;
+  if (size == size_ && mtime == mtime_ns_) return FileChange::kNone;
+  const bool shrank = size < size_;
   size_ = size;
   mtime_ns_ = mtime;
-  return touched;
+  if (shrank) return FileChange::kSuspect;
+  // Every SQLite file starts with this; garbage written over it does not.
+  static constexpr char kMagic[] = "SQLite format 3";
+  char head[sizeof(kMagic)] = {};
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return FileChange::kSuspect;
+  const ssize_t n = ::pread(fd, head, sizeof(head), 0);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(sizeof(head)) ||
+      std::memcmp(head, kMagic, sizeof(kMagic)) != 0) {
+    return FileChange::kSuspect;
+  }
+  return FileChange::kWritten;
 }
 
 Status StateReader::Open() {
@@ -183,7 +199,7 @@ Status StateReader::Open() {
   }
   inode_ = static_cast<uint64_t>(st.st_ino);
   device_ = static_cast<uint64_t>(st.st_dev);
-  FileTouched();  // remember the file's size and time as opened
+  CheckFile();  // remember the file's size and time as opened
   Status s = CheckSchema();
   if (!s.ok()) Close();
   return s;
@@ -359,17 +375,15 @@ StateReader::RunWithRowid ReadRunRow(SQLite::Statement& q,
 
 }  // namespace
 
-Result<std::vector<StateReader::RunWithRowid>> StateReader::AllRuns() {
-  std::vector<RunWithRowid> runs;
-  Status s = Guard("read all runs", [&]() -> Status {
+Status StateReader::ForEachRun(
+    const std::function<void(const RunWithRowid&)>& fn) {
+  return Guard("read all runs", [&]() -> Status {
     ResetOnExit reset(stmts_->all_runs);
     while (stmts_->all_runs.executeStep()) {
-      runs.push_back(ReadRunRow(stmts_->all_runs, parse_errors_));
+      fn(ReadRunRow(stmts_->all_runs, parse_errors_));
     }
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return runs;
 }
 
 Result<std::vector<StateReader::RunWithRowid>> StateReader::RunsAfterRowid(

@@ -43,10 +43,15 @@ class StateReader {
   // True if the path now names another file than the one open (deleted,
   // replaced, or recreated by the orchestrator).
   bool FileReplaced() const;
-  // True if the file's size or modification time changed since the previous
-  // call: a change made outside SQLite (truncation, overwrite) leaves
-  // data_version alone, so the poller must not skip that poll.
-  bool FileTouched();
+  // How the file changed since the previous call, as far as stat and its
+  // first bytes tell. A change made outside SQLite leaves data_version alone,
+  // and in WAL mode the connection's page cache would hide it.
+  enum class FileChange {
+    kNone,
+    kWritten,  // size or mtime changed: a checkpoint, most likely
+    kSuspect,  // shrank, or no longer starts with the SQLite header
+  };
+  FileChange CheckFile();
 
   // PRAGMA data_version: changes whenever another connection commits.
   Result<int64_t> DataVersion();
@@ -67,7 +72,8 @@ class StateReader {
     int64_t rowid;
     RunRow run;
   };
-  Result<std::vector<RunWithRowid>> AllRuns();
+  // Streams every run to fn (no copy of the whole table is kept).
+  Status ForEachRun(const std::function<void(const RunWithRowid&)>& fn);
   // Runs inserted after the given rowid, in rowid order.
   Result<std::vector<RunWithRowid>> RunsAfterRowid(int64_t rowid);
   // One run by id; nullopt if it is not there (pruned).

@@ -1,0 +1,145 @@
+// Poll cost on a large state database: start-up full read, a poll with
+// nothing changed, and a poll after 1% of the active runs moved one step on.
+//
+//   build/bench/bench_poll --db /tmp/bench.db [--terminal 190000]
+//       [--active 10000] [--rounds 30]
+//
+// Builds the database with the simulator's bulk loader if it does not exist.
+// Prints one markdown table row per measurement.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "exporter/collector/poller.h"
+#include "exporter/common/log.h"
+#include "exporter/sim/active_runs.h"
+#include "exporter/sim/bulk_load.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Millis(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+struct Stats {
+  double median, p95, max;
+};
+
+Stats Summarize(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) {
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(q * v.size()))];
+  };
+  return {at(0.5), at(0.95), v.back()};
+}
+
+long PeakRssKiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: bench_poll --db PATH [--terminal N] [--active N] "
+               "[--rounds N]\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string db;
+  std::size_t terminal = 190000, active = 10000;
+  int rounds = 30;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const std::string value = argv[i + 1];
+    if (flag == "--db") {
+      db = value;
+    } else if (flag == "--terminal") {
+      terminal = std::stoul(value);
+    } else if (flag == "--active") {
+      active = std::stoul(value);
+    } else if (flag == "--rounds") {
+      rounds = std::stoi(value);
+    } else {
+      return Usage();
+    }
+  }
+  if (db.empty() || rounds < 1) return Usage();
+  pe::log::Init("warn", pe::LogFormat::kLogfmt);
+
+  if (!std::filesystem::exists(db)) {
+    pe::sim::SimOptions options;
+    options.seed = 42;
+    options.artifacts = false;
+    const auto t0 = Clock::now();
+    pe::Status s = pe::sim::BulkLoad(db, options, terminal, active);
+    if (!s.ok()) {
+      std::fprintf(stderr, "bulk load failed: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    std::printf("bulk load of %zu runs: %.1f s\n", terminal + active,
+                Millis(Clock::now() - t0) / 1000);
+  }
+
+  pe::Config config;
+  config.state_db = db;
+  config.resync_interval = std::chrono::hours(24);  // measure polls only
+  auto store = std::make_shared<pe::SnapshotStore>();
+  pe::Poller poller(config, store);
+
+  auto t0 = Clock::now();
+  poller.PollOnce();
+  const double startup = Millis(Clock::now() - t0);
+  if (poller.condition() != pe::StateCondition::kOk) {
+    std::fprintf(stderr, "poll failed\n");
+    return 1;
+  }
+  const auto first = store->Latest();
+  const std::string& body = first->body();
+  const long series = std::count(body.begin(), body.end(), '\n');
+
+  std::vector<double> unchanged, changed;
+  for (int i = 0; i < rounds; ++i) {
+    t0 = Clock::now();
+    poller.PollOnce();
+    unchanged.push_back(Millis(Clock::now() - t0));
+  }
+  const std::size_t k = std::max<std::size_t>(1, active / 100);
+  for (int i = 0; i < rounds; ++i) {
+    auto advanced = pe::sim::AdvanceActiveRuns(db, 1000 + i, k);
+    if (!advanced.ok()) {
+      std::fprintf(stderr, "advance failed: %s\n",
+                   advanced.status().ToString().c_str());
+      return 1;
+    }
+    t0 = Clock::now();
+    poller.PollOnce();
+    changed.push_back(Millis(Clock::now() - t0));
+  }
+
+  const Stats u = Summarize(unchanged), c = Summarize(changed);
+  std::printf(
+      "database: %s (%zu tracked runs, %ld exposition lines, %.1f MiB)\n",
+      db.c_str(), poller.tracker().tracked().size(), series,
+      body.size() / 1048576.0);
+  std::printf("| measurement | median ms | p95 ms | max ms |\n");
+  std::printf("|---|---|---|---|\n");
+  std::printf("| start-up (full read) | %.1f | | |\n", startup);
+  std::printf("| poll, nothing changed | %.2f | %.2f | %.2f |\n", u.median,
+              u.p95, u.max);
+  std::printf("| poll, %zu active runs changed (1%%) | %.2f | %.2f | %.2f |\n",
+              k, c.median, c.p95, c.max);
+  std::printf("peak RSS of this process: %.1f MiB\n", PeakRssKiB() / 1024.0);
+  return 0;
+}

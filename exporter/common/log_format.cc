@@ -1,0 +1,210 @@
+#include "exporter/common/log_format.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+
+namespace pe::log {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Length of the well-formed UTF-8 sequence starting at s[i] (1..4), or 0 if
+// the bytes there are not one (overlong, surrogate, > U+10FFFF, truncated).
+std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) {
+    return static_cast<unsigned char>(s[i + k]);
+  };
+  const unsigned char b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  std::size_t length;
+  unsigned char min1 = 0x80, max1 = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    length = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    length = 3;
+    if (b0 == 0xE0) min1 = 0xA0;  // overlong
+    if (b0 == 0xED) max1 = 0x9F;  // surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    length = 4;
+    if (b0 == 0xF0) min1 = 0x90;  // overlong
+    if (b0 == 0xF4) max1 = 0x8F;  // > U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + length > s.size()) return 0;
+  if (byte(1) < min1 || byte(1) > max1) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (byte(k) < 0x80 || byte(k) > 0xBF) return 0;
+  }
+  return length;
+}
+
+void AppendUnicodeEscape(unsigned char c, std::string* out) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+  out->append(buf);
+}
+
+// Appends s with ", \, newline, CR and tab escaped, other control
+// characters as \u00XX and invalid UTF-8 as U+FFFD (json: as \ufffd).
+void AppendEscaped(std::string_view s, bool json, std::string* out) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const std::size_t length = Utf8SequenceLength(s, i);
+      if (length == 0) {
+        out->append(json ? std::string_view("\\ufffd") : kReplacement);
+        ++i;
+      } else {
+        out->append(s.substr(i, length));
+        i += length;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          AppendUnicodeEscape(c, out);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+}
+
+bool NeedsQuotes(std::string_view value) {
+  if (value.empty()) return true;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c <= ' ' || c == '=' || c == '"' || c == 0x7F) return true;
+    if (c >= 0x80) {
+      const std::size_t length = Utf8SequenceLength(value, i);
+      if (length == 0) return true;
+      i += length - 1;
+    }
+  }
+  return false;
+}
+
+void AppendLogfmtKey(std::string_view key, std::string* out) {
+  if (key.empty()) {
+    out->push_back('_');
+    return;
+  }
+  for (const char ch : key) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool bad = c <= ' ' || c == '=' || c == '"' || c >= 0x7F;
+    out->push_back(bad ? '_' : ch);
+  }
+}
+
+void AppendLogfmtPair(std::string_view key, std::string_view value,
+                      std::string* out) {
+  if (!out->empty()) out->push_back(' ');
+  AppendLogfmtKey(key, out);
+  out->push_back('=');
+  if (NeedsQuotes(value)) {
+    out->push_back('"');
+    AppendEscaped(value, /*json=*/false, out);
+    out->push_back('"');
+  } else {
+    out->append(value);
+  }
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  AppendEscaped(s, /*json=*/true, out);
+  out->push_back('"');
+}
+
+// Appends "key":"value" to an object opened with '{'.
+void AppendJsonMember(std::string_view key, std::string_view value,
+                      std::string* out) {
+  if (out->size() > 1) out->push_back(',');
+  AppendJsonString(key, out);
+  out->push_back(':');
+  AppendJsonString(value, out);
+}
+
+}  // namespace
+
+std::string_view LevelName(Level level) {
+  switch (level) {
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+  }
+  return "error";
+}
+
+Result<Level> ParseLevel(std::string_view name) {
+  for (Level level :
+       {Level::kDebug, Level::kInfo, Level::kWarn, Level::kError}) {
+    if (name == LevelName(level)) return level;
+  }
+  return Status::InvalidArgument("log.level: unknown level \"" +
+                                 std::string(name) +
+                                 "\" (use debug, info, warn or error)");
+}
+
+std::string FormatTimestamp(std::chrono::system_clock::time_point time) {
+  const auto millis =
+      std::chrono::floor<std::chrono::milliseconds>(time.time_since_epoch());
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(millis);
+  const std::time_t t = static_cast<std::time_t>(seconds.count());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];  // fits any int fields
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec,
+                static_cast<int>((millis - seconds).count()));
+  return buf;
+}
+
+std::string FormatLine(LogFormat format, Level level,
+                       std::chrono::system_clock::time_point time,
+                       std::string_view msg, Fields fields) {
+  std::string out;
+  out.reserve(64 + msg.size());
+  const std::string ts = FormatTimestamp(time);
+  if (format == LogFormat::kJson) {
+    out.push_back('{');
+    AppendJsonMember("ts", ts, &out);
+    AppendJsonMember("level", LevelName(level), &out);
+    AppendJsonMember("msg", msg, &out);
+    for (const auto& [key, value] : fields) AppendJsonMember(key, value, &out);
+    out.push_back('}');
+    return out;
+  }
+  AppendLogfmtPair("ts", ts, &out);
+  AppendLogfmtPair("level", LevelName(level), &out);
+  AppendLogfmtPair("msg", msg, &out);
+  for (const auto& [key, value] : fields) AppendLogfmtPair(key, value, &out);
+  return out;
+}
+
+}  // namespace pe::log

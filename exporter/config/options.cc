@@ -1,0 +1,293 @@
+#include "exporter/config/options.h"
+
+#include <cctype>
+#include <limits>
+
+#include "exporter/common/duration.h"
+
+namespace pe {
+namespace {
+
+using std::chrono::milliseconds;
+constexpr long long kMaxCount = std::numeric_limits<long long>::max();
+
+std::string Quoted(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
+
+std::string CheckNotEmpty(std::string_view value) {
+  return value.empty() ? "must not be empty" : "";
+}
+
+std::string CheckNothing(std::string_view) { return ""; }
+
+Option FlagOnly(Option option) {
+  option.flag_only = true;
+  return option;
+}
+
+// The table. Keep keys grouped by prefix: --help and the docs list them in
+// this order. Defaults come from Config's initialisers.
+std::vector<Option> BuildOptions() {
+  return {
+      FlagOnly(StringOption(
+          "config.file", &Config::config_file, CheckNothing,
+          "YAML configuration file. Its keys are the flag names as nested "
+          "maps (state: {db: ...}); flags win over the file.")),
+      StringOption("state.db", &Config::state_db, CheckNotEmpty,
+                   "Path of the orchestrator's SQLite state database."),
+      DurationOption("state.poll-interval", &Config::poll_interval,
+                     milliseconds(100),
+                     "How often to read new events from the state database "
+                     "(at least 100ms)."),
+      DurationOption("state.busy-timeout", &Config::busy_timeout,
+                     milliseconds(1),
+                     "How long to wait for a lock held by the orchestrator "
+                     "before a database operation gives up."),
+      DurationOption("state.resync-interval", &Config::resync_interval,
+                     milliseconds(1),
+                     "How often to re-read all active runs and recount "
+                     "aggregates, catching rows changed without an event."),
+      SizeOption("state.event-batch", &Config::event_batch, 1, kMaxCount,
+                 "Most events read per poll; a backlog is drained over "
+                 "several polls."),
+      DurationOption("metrics.recent-window", &Config::recent_window,
+                     milliseconds(1),
+                     "Time window of the metrics about recently finished "
+                     "runs."),
+      SizeOption("metrics.max-tracked-runs", &Config::max_tracked_runs, 1,
+                 kMaxCount,
+                 "Most runs exported with per-run series (bounds "
+                 "cardinality)."),
+      SizeOption("metrics.max-event-types", &Config::max_event_types, 1,
+                 kMaxCount,
+                 "Most distinct event types exported as label values (bounds "
+                 "cardinality)."),
+      SizeOption("metrics.failure-reason-max-length",
+                 &Config::failure_reason_max_length, 1, kMaxCount,
+                 "Failure reasons in label values are cut to this many "
+                 "characters."),
+      StringOption("web.listen-address", &Config::listen_address,
+                   CheckListenAddress,
+                   "Address to listen on for HTTP requests: host:port or "
+                   ":port (port 0 picks a free port)."),
+      StringOption("web.telemetry-path", &Config::telemetry_path,
+                   CheckTelemetryPath, "Path under which to expose metrics."),
+      IntOption("web.threads", &Config::web_threads, 1, 64,
+                "Number of HTTP worker threads (1 to 64)."),
+      EnumOption<std::string>("log.level", &Config::log_level,
+                              {{"debug", "debug"},
+                               {"info", "info"},
+                               {"warn", "warn"},
+                               {"error", "error"}},
+                              "Only log messages with at least this level."),
+      EnumOption<LogFormat>(
+          "log.format", &Config::log_format,
+          {{"logfmt", LogFormat::kLogfmt}, {"json", LogFormat::kJson}},
+          "Format of log lines on stderr."),
+  };
+}
+
+}  // namespace
+
+std::span<const Option> Options() {
+  static const std::vector<Option> options = BuildOptions();
+  return options;
+}
+
+const Option* FindOption(std::span<const Option> options,
+                         std::string_view key) {
+  for (const Option& option : options) {
+    if (option.key == key) return &option;
+  }
+  return nullptr;
+}
+
+Result<bool> ParseBool(std::string_view text) {
+  std::string lower;
+  for (char c : text) {
+    lower.push_back(
+        static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  if (lower == "true") return true;
+  if (lower == "false") return false;
+  return Status::InvalidArgument("invalid boolean " + Quoted(text) +
+                                 " (use true or false)");
+}
+
+Result<long long> ParseInteger(std::string_view text, long long min,
+                               long long max) {
+  const std::string range = max == kMaxCount
+                                ? "an integer >= " + std::to_string(min)
+                                : "an integer from " + std::to_string(min) +
+                                      " to " + std::to_string(max);
+  if (text.empty()) {
+    return Status::InvalidArgument("missing value (use " + range + ")");
+  }
+  long long value = 0;
+  bool overflow = false;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return Status::InvalidArgument("invalid value " + Quoted(text) +
+                                     " (use " + range + ")");
+    }
+    overflow = overflow || __builtin_mul_overflow(value, 10, &value) ||
+               __builtin_add_overflow(value, c - '0', &value);
+  }
+  if (overflow || value < min || value > max) {
+    return Status::InvalidArgument("value " + Quoted(text) +
+                                   " out of range (use " + range + ")");
+  }
+  return value;
+}
+
+std::string CheckListenAddress(std::string_view address) {
+  const std::string usage = " (use host:port or :port, e.g. :9879)";
+  const std::size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) {
+    return "invalid address " + Quoted(address) + ": missing port" + usage;
+  }
+  const std::string_view host = address.substr(0, colon);
+  const std::string_view port = address.substr(colon + 1);
+  for (char c : host) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      return "invalid address " + Quoted(address) + ": space in host" + usage;
+    }
+  }
+  if (!host.empty() && host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') {
+      return "invalid address " + Quoted(address) + ": malformed [IPv6] host" +
+             usage;
+    }
+  } else if (host.find(':') != std::string_view::npos) {
+    return "invalid address " + Quoted(address) +
+           ": an IPv6 host must be in brackets, e.g. [::1]:9879";
+  }
+  bool digits = !port.empty() && port.size() <= 5;
+  for (char c : port) digits = digits && c >= '0' && c <= '9';
+  if (!digits || std::stoi(std::string(port)) > 65535) {
+    return "invalid address " + Quoted(address) + ": port must be 0 to 65535" +
+           usage;
+  }
+  return "";
+}
+
+std::string CheckTelemetryPath(std::string_view path) {
+  if (path.empty() || path.front() != '/') {
+    return "invalid path " + Quoted(path) + ": must start with '/'";
+  }
+  if (path == "/") {
+    return "invalid path \"/\": the landing page is served there";
+  }
+  if (path == "/-" || path.substr(0, 3) == "/-/") {
+    return "invalid path " + Quoted(path) +
+           ": /-/ is reserved for /-/healthy and /-/ready";
+  }
+  for (char c : path) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= ' ' || u == 0x7F || c == '?' || c == '#') {
+      return "invalid path " + Quoted(path) +
+             ": must not contain spaces, control characters, '?' or '#'";
+    }
+  }
+  return "";
+}
+
+Option StringOption(std::string_view key, std::string Config::*field,
+                    StringCheck check, std::string_view help) {
+  Option option;
+  option.key = key;
+  option.kind = OptionKind::kString;
+  option.help = help;
+  option.set = [field, check](std::string_view text, Config& config) {
+    if (std::string error = check(text); !error.empty()) {
+      return Status::InvalidArgument(error);
+    }
+    config.*field = std::string(text);
+    return Status::Ok();
+  };
+  option.get = [field](const Config& config) { return config.*field; };
+  return option;
+}
+
+Option DurationOption(std::string_view key, milliseconds Config::*field,
+                      milliseconds min, std::string_view help) {
+  Option option;
+  option.key = key;
+  option.kind = OptionKind::kDuration;
+  option.help = help;
+  option.set = [field, min](std::string_view text, Config& config) {
+    Result<milliseconds> value = ParseDuration(text);
+    if (!value.ok()) return value.status();
+    if (*value < min) {
+      return Status::InvalidArgument("duration " + Quoted(text) +
+                                     " too short (use at least " +
+                                     FormatDuration(min) + ")");
+    }
+    config.*field = *value;
+    return Status::Ok();
+  };
+  option.get = [field](const Config& config) {
+    return FormatDuration(config.*field);
+  };
+  return option;
+}
+
+Option SizeOption(std::string_view key, std::size_t Config::*field,
+                  std::size_t min, std::size_t max, std::string_view help) {
+  Option option;
+  option.key = key;
+  option.kind = OptionKind::kPositiveInt;
+  option.help = help;
+  const auto lo = static_cast<long long>(min);
+  const auto hi = static_cast<long long>(
+      std::min<std::size_t>(max, static_cast<std::size_t>(kMaxCount)));
+  option.set = [field, lo, hi](std::string_view text, Config& config) {
+    Result<long long> value = ParseInteger(text, lo, hi);
+    if (!value.ok()) return value.status();
+    config.*field = static_cast<std::size_t>(*value);
+    return Status::Ok();
+  };
+  option.get = [field](const Config& config) {
+    return std::to_string(config.*field);
+  };
+  return option;
+}
+
+Option IntOption(std::string_view key, int Config::*field, int min, int max,
+                 std::string_view help) {
+  Option option;
+  option.key = key;
+  option.kind = OptionKind::kPositiveInt;
+  option.help = help;
+  option.set = [field, min, max](std::string_view text, Config& config) {
+    Result<long long> value = ParseInteger(text, min, max);
+    if (!value.ok()) return value.status();
+    config.*field = static_cast<int>(*value);
+    return Status::Ok();
+  };
+  option.get = [field](const Config& config) {
+    return std::to_string(config.*field);
+  };
+  return option;
+}
+
+Option BoolOption(std::string_view key, bool Config::*field,
+                  std::string_view help) {
+  Option option;
+  option.key = key;
+  option.kind = OptionKind::kBool;
+  option.help = help;
+  option.set = [field](std::string_view text, Config& config) {
+    Result<bool> value = ParseBool(text);
+    if (!value.ok()) return value.status();
+    config.*field = *value;
+    return Status::Ok();
+  };
+  option.get = [field](const Config& config) {
+    return std::string(config.*field ? "true" : "false");
+  };
+  return option;
+}
+
+}  // namespace pe

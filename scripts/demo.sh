@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# Runs a local demo: a simulated orchestrator writing a state database,
+# pipeline_exporter reading it, Prometheus scraping the exporter, and
+# Alertmanager when alertmanager/alertmanager.yml exists.
+#
+#   scripts/demo.sh        (Ctrl-C stops everything it started)
+#
+# Everything lives in .demo/ (recreated on each start), every server listens
+# on 127.0.0.1 only, on free ports. Logs: .demo/*.log. Environment:
+#   DEMO_SKIP_SETUP=1     do not run scripts/setup.sh (use the existing build/)
+#   DEMO_READY_TIMEOUT    seconds to wait for each server (default 120)
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEMO_DIR=".demo"  # relative to REPO_ROOT, where every process runs
+EXPORTER="build/exporter/pipeline_exporter"
+TEMPLATE="deploy/demo/prometheus.yml.tmpl"
+ALERTMANAGER_CONFIG="alertmanager/alertmanager.yml"
+READY_TIMEOUT="${DEMO_READY_TIMEOUT:-120}"
+HOST="127.0.0.1"
+
+PIDS=()   # processes this script started, in start order
+NAMES=()  # their names, same order
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() {
+  printf 'demo.sh: error: %s\n' "$*" >&2
+  exit 1
+}
+
+# Stops what this script started, newest first: SIGTERM, up to 10 s, SIGKILL.
+cleanup() {
+  local status=$?
+  trap - INT TERM EXIT
+  if ((${#PIDS[@]} > 0)); then
+    step "Stopping the demo"
+    local i pid deadline
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+      kill -TERM "${PIDS[i]}" 2>/dev/null || true
+    done
+    deadline=$((SECONDS + 10))
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+      pid="${PIDS[i]}"
+      while kill -0 "${pid}" 2>/dev/null && ((SECONDS < deadline)); do
+        sleep 0.2
+      done
+      if kill -0 "${pid}" 2>/dev/null; then
+        printf '%s (pid %s) ignored SIGTERM; killing it\n' "${NAMES[i]}" "${pid}"
+        kill -KILL "${pid}" 2>/dev/null || true
+      fi
+      wait "${pid}" 2>/dev/null || true
+      printf 'stopped %s (pid %s)\n' "${NAMES[i]}" "${pid}"
+    done
+  fi
+  rm -f "${DEMO_DIR}/demo.pid"
+  exit "${status}"
+}
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap cleanup EXIT
+
+# start NAME COMMAND...: runs COMMAND in the background, output in .demo/NAME.log.
+start() {
+  local name="$1"
+  shift
+  local log="${DEMO_DIR}/${name}.log"
+  printf '$ %s\n' "$*" >"${log}"
+  "$@" >>"${log}" 2>&1 </dev/null &
+  PIDS+=("$!")
+  NAMES+=("${name}")
+  printf 'started %-12s pid %-7s log %s\n' "${name}" "$!" "${log}"
+}
+
+# http_ok URL: true when URL answers 2xx.
+http_ok() {
+  python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+    "$1" >/dev/null 2>&1
+}
+
+# wait_ready NAME URL: waits until URL answers 2xx while NAME keeps running.
+wait_ready() {
+  local name="$1" url="$2" pid="${PIDS[-1]}" i
+  for i in "${!NAMES[@]}"; do
+    [[ "${NAMES[i]}" == "${name}" ]] && pid="${PIDS[i]}"
+  done
+  local deadline=$((SECONDS + READY_TIMEOUT))
+  printf 'waiting for %s at %s ' "${name}" "${url}"
+  until http_ok "${url}"; do
+    if ! kill -0 "${pid}" 2>/dev/null; then
+      printf '\n'
+      show_log "${name}"
+      fail "${name} exited before it was ready (log: ${DEMO_DIR}/${name}.log)"
+    fi
+    if ((SECONDS >= deadline)); then
+      printf '\n'
+      show_log "${name}"
+      fail "${name} not ready after ${READY_TIMEOUT}s (log: ${DEMO_DIR}/${name}.log)"
+    fi
+    printf '.'
+    sleep 0.5
+  done
+  printf ' ready\n'
+}
+
+show_log() {
+  printf -- '--- last lines of %s/%s.log ---\n' "${DEMO_DIR}" "$1" >&2
+  tail -n 30 "${DEMO_DIR}/$1.log" >&2 || true
+  printf -- '---\n' >&2
+}
+
+# Three free TCP ports on the loopback interface, held together so they differ.
+free_ports() {
+  python3 -c '
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+for s in socks:
+    s.close()'
+}
+
+# yaml_string TEXT: TEXT as a double-quoted YAML scalar.
+yaml_string() {
+  local s="${1//\\/\\\\}"
+  printf '"%s"' "${s//\"/\\\"}"
+}
+
+# render_template TEMPLATE OUT NAME=VALUE...: replaces each @NAME@ by VALUE.
+render_template() {
+  local template="$1" out="$2" text pair
+  shift 2
+  text="$(<"${template}")"
+  for pair in "$@"; do
+    text="${text//"@${pair%%=*}@"/"${pair#*=}"}"
+  done
+  if [[ "${text}" =~ @[A-Z_]+@ ]]; then
+    fail "${template}: no value for ${BASH_REMATCH[0]}"
+  fi
+  printf '%s\n' "${text}" >"${out}"
+}
+
+urlencode() {
+  python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"
+}
+
+cd "${REPO_ROOT}"
+
+if [[ "${DEMO_SKIP_SETUP:-0}" != "1" ]]; then
+  step "Setting up and building (scripts/setup.sh)"
+  bash scripts/setup.sh
+fi
+[[ -x "${EXPORTER}" ]] || fail "${EXPORTER} not found; run scripts/setup.sh"
+command -v prometheus >/dev/null 2>&1 || fail "prometheus not installed; run scripts/setup.sh"
+
+step "Preparing ${DEMO_DIR}/"
+if [[ -f "${DEMO_DIR}/demo.pid" ]] && kill -0 "$(<"${DEMO_DIR}/demo.pid")" 2>/dev/null; then
+  trap - EXIT
+  fail "another demo is running (pid $(<"${DEMO_DIR}/demo.pid")); stop it first"
+fi
+rm -rf -- "${DEMO_DIR}"
+mkdir -p "${DEMO_DIR}/state" "${DEMO_DIR}/worktrees"
+printf '%s\n' "$$" >"${DEMO_DIR}/demo.pid"
+DB="${DEMO_DIR}/state/orchestration.db"
+
+read -r EXPORTER_PORT PROMETHEUS_PORT ALERTMANAGER_PORT < <(free_ports)
+EXPORTER_ADDRESS="${HOST}:${EXPORTER_PORT}"
+PROMETHEUS_ADDRESS="${HOST}:${PROMETHEUS_PORT}"
+ALERTMANAGER_ADDRESS="${HOST}:${ALERTMANAGER_PORT}"
+
+with_alertmanager=0
+if [[ -f "${ALERTMANAGER_CONFIG}" ]]; then
+  with_alertmanager=1
+  command -v prometheus-alertmanager >/dev/null 2>&1 ||
+    fail "prometheus-alertmanager not installed; run scripts/setup.sh"
+fi
+
+shopt -s nullglob
+rule_files=(rules/*.yml)
+shopt -u nullglob
+rules_yaml="[]"
+if ((${#rule_files[@]} > 0)); then
+  rules_yaml=""
+  for file in "${rule_files[@]}"; do
+    rules_yaml+="${rules_yaml:+, }$(yaml_string "${REPO_ROOT}/${file}")"
+  done
+  rules_yaml="[${rules_yaml}]"
+fi
+alertmanagers_yaml="[]"
+if ((with_alertmanager)); then
+  alertmanagers_yaml="[{static_configs: [{targets: [$(yaml_string "${ALERTMANAGER_ADDRESS}")]}]}]"
+fi
+
+render_template "${TEMPLATE}" "${DEMO_DIR}/prometheus.yml" \
+  "EXPORTER_ADDRESS=${EXPORTER_ADDRESS}" \
+  "PROMETHEUS_ADDRESS=${PROMETHEUS_ADDRESS}" \
+  "RULE_FILES=${rules_yaml}" \
+  "ALERTMANAGERS=${alertmanagers_yaml}"
+printf 'rule files: %s\n' "${rule_files[*]:-(none: no rules/*.yml)}"
+if command -v promtool >/dev/null 2>&1; then
+  promtool check config "${DEMO_DIR}/prometheus.yml" >"${DEMO_DIR}/promtool.log" 2>&1 || {
+    cat "${DEMO_DIR}/promtool.log" >&2
+    fail "promtool check config ${DEMO_DIR}/prometheus.yml failed"
+  }
+  printf 'promtool check config: ok\n'
+fi
+
+step "Starting the simulated orchestrator (500 finished runs, then live)"
+start simulator "${EXPORTER}" simulate \
+  --db "${DB}" --worktrees "${DEMO_DIR}/worktrees" \
+  --seed 42 --bulk 500 --bulk-active 20 \
+  --live --runs-per-minute 30 --step-seconds 3
+
+step "Starting pipeline_exporter"
+start exporter "${EXPORTER}" \
+  --state.db="${DB}" \
+  --state.poll-interval=2s \
+  --web.listen-address="${EXPORTER_ADDRESS}"
+
+if ((with_alertmanager)); then
+  step "Starting Alertmanager"
+  start alertmanager prometheus-alertmanager \
+    --config.file="${ALERTMANAGER_CONFIG}" \
+    --storage.path="${DEMO_DIR}/alertmanager-data" \
+    --web.listen-address="${ALERTMANAGER_ADDRESS}" \
+    --cluster.listen-address=
+fi
+
+step "Starting Prometheus"
+start prometheus prometheus \
+  --config.file="${DEMO_DIR}/prometheus.yml" \
+  --storage.tsdb.path="${DEMO_DIR}/prometheus-data" \
+  --web.listen-address="${PROMETHEUS_ADDRESS}"
+
+step "Waiting for the servers"
+wait_ready exporter "http://${EXPORTER_ADDRESS}/-/ready"
+if ((with_alertmanager)); then
+  wait_ready alertmanager "http://${ALERTMANAGER_ADDRESS}/-/ready"
+fi
+wait_ready prometheus "http://${PROMETHEUS_ADDRESS}/-/ready"
+
+query='count by (__name__) ({job="pipeline_exporter"})'
+step "The demo is running"
+printf '  Exporter metrics:   http://%s/metrics\n' "${EXPORTER_ADDRESS}"
+printf '  Prometheus UI:      http://%s/\n' "${PROMETHEUS_ADDRESS}"
+printf '  Scrape targets:     http://%s/targets\n' "${PROMETHEUS_ADDRESS}"
+printf '  Example query:      http://%s/graph?g0.expr=%s&g0.tab=1\n' \
+  "${PROMETHEUS_ADDRESS}" "$(urlencode "${query}")"
+printf '                      (%s)\n' "${query}"
+if ((${#rule_files[@]} > 0)); then
+  printf '  Alerts:             http://%s/alerts\n' "${PROMETHEUS_ADDRESS}"
+fi
+if ((with_alertmanager)); then
+  printf '  Alertmanager UI:    http://%s/\n' "${ALERTMANAGER_ADDRESS}"
+fi
+printf '  Logs:               %s/%s/*.log\n' "${REPO_ROOT}" "${DEMO_DIR}"
+printf '\nPress Ctrl-C to stop.\n'
+
+# Wait until Ctrl-C or until a process ends. The simulator may finish on its
+# own (status 0); any other exit ends the demo.
+running=("${PIDS[@]}")
+while ((${#running[@]} > 0)); do
+  exited=""
+  code=0
+  wait -n -p exited "${running[@]}" || code=$?
+  [[ -n "${exited}" ]] || continue
+  for i in "${!PIDS[@]}"; do
+    [[ "${PIDS[i]}" == "${exited}" ]] && name="${NAMES[i]}"
+  done
+  next=()
+  for pid in "${running[@]}"; do
+    [[ "${pid}" == "${exited}" ]] || next+=("${pid}")
+  done
+  running=("${next[@]}")
+  if [[ "${name}" == "simulator" && "${code}" == "0" ]]; then
+    printf 'simulator finished; the other servers keep running\n'
+    continue
+  fi
+  show_log "${name}"
+  fail "${name} exited with status ${code} (log: ${DEMO_DIR}/${name}.log)"
+done
