@@ -95,11 +95,11 @@ void Poller::PollOnce() {
 }
 
 void Poller::Publish() {
-  std::string body = metrics_.Serialize();
-  auto runs = exposition_.Text();
-  body.reserve(body.size() + runs->size());
-  body.append(*runs);
-  store_->Publish(std::make_shared<const Snapshot>(std::move(body)));
+  // The per-run text is shared with earlier snapshots until a run changes.
+  std::vector<Snapshot::Part> parts = {
+      std::make_shared<const std::string>(metrics_.Serialize()),
+      exposition_.Text()};
+  store_->Publish(std::make_shared<const Snapshot>(std::move(parts)));
 }
 
 Status Poller::PollDatabase(double now, std::string_view* result) {

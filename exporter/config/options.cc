@@ -38,35 +38,37 @@ std::vector<Option> BuildOptions() {
                    "Path of the orchestrator's SQLite state database."),
       DurationOption("state.poll-interval", &Config::poll_interval,
                      milliseconds(100),
-                     "How often to read new events from the state database "
-                     "(at least 100ms)."),
+                     "How often to look for changes in the state database "
+                     "(at least 100ms); a poll with no new commit costs one "
+                     "pragma."),
       DurationOption("state.busy-timeout", &Config::busy_timeout,
                      milliseconds(1),
                      "How long to wait for a lock held by the orchestrator "
                      "before a database operation gives up."),
       DurationOption("state.resync-interval", &Config::resync_interval,
                      milliseconds(1),
-                     "How often to re-read all active runs and recount "
-                     "aggregates, catching rows changed without an event."),
+                     "How often to re-read the whole runs table and the "
+                     "tracked runs' steps, catching rows changed without an "
+                     "event."),
       SizeOption("state.event-batch", &Config::event_batch, 1, kMaxCount,
                  "Most events read per poll; a backlog is drained over "
                  "several polls."),
       DurationOption("metrics.recent-window", &Config::recent_window,
                      milliseconds(1),
-                     "Time window of the metrics about recently finished "
-                     "runs."),
+                     "How long a run keeps its per-run series after it "
+                     "ended."),
       SizeOption("metrics.max-tracked-runs", &Config::max_tracked_runs, 1,
                  kMaxCount,
-                 "Most runs exported with per-run series (bounds "
-                 "cardinality)."),
+                 "Most runs with per-run series (bounds cardinality); beyond "
+                 "it the oldest ended runs are dropped first."),
       SizeOption("metrics.max-event-types", &Config::max_event_types, 1,
                  kMaxCount,
-                 "Most distinct event types exported as label values (bounds "
-                 "cardinality)."),
+                 "Most distinct event types exported as label values; the "
+                 "others count as event_type=\"other\"."),
       SizeOption("metrics.failure-reason-max-length",
                  &Config::failure_reason_max_length, 1, kMaxCount,
-                 "Failure reasons in label values are cut to this many "
-                 "characters."),
+                 "Failure reasons in label values are cut to this many bytes "
+                 "(on a UTF-8 boundary)."),
       StringOption("web.listen-address", &Config::listen_address,
                    CheckListenAddress,
                    "Address to listen on for HTTP requests: host:port or "

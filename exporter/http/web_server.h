@@ -8,6 +8,7 @@
 #include "exporter/common/status.h"
 #include "exporter/metrics/snapshot.h"
 
+struct mg_connection;
 struct mg_context;
 
 namespace pe {
@@ -37,6 +38,9 @@ class WebServer {
 
  private:
   WebServer(WebOptions options, std::shared_ptr<const SnapshotStore> store);
+  // civetweb request handler for every path; cbdata is the WebServer.
+  static int Serve(mg_connection* conn, void* cbdata);
+
   WebOptions options_;
   std::shared_ptr<const SnapshotStore> store_;
   mg_context* ctx_ = nullptr;

@@ -5,24 +5,34 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace pe {
 
 // One complete /metrics body in the Prometheus text format (0.0.4). Immutable
 // once built: the poller renders it, HTTP threads serve it without touching
-// the database. The gzip form is computed at most once, on first request.
+// the database. It is made of parts that the poller may share between
+// snapshots (the per-run text, unchanged across most polls), so that
+// publishing costs no copy; the parts are joined, and the gzip form computed,
+// at most once each, by the first request that needs them.
 class Snapshot {
  public:
-  explicit Snapshot(std::string body) : body_(std::move(body)) {}
+  using Part = std::shared_ptr<const std::string>;
+
+  explicit Snapshot(std::string body);
+  explicit Snapshot(std::vector<Part> parts);
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
-  const std::string& body() const { return body_; }
+  // Thread-safe; the first caller joins the parts, concurrent callers wait.
+  const std::string& body() const;
   // Thread-safe; the first caller compresses, concurrent callers wait.
   const std::string& gzip_body() const;
 
  private:
-  const std::string body_;
+  const std::vector<Part> parts_;
+  mutable std::once_flag body_once_;
+  mutable std::string body_;
   mutable std::once_flag gzip_once_;
   mutable std::string gzip_;
 };

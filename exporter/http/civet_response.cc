@@ -1,0 +1,119 @@
+#include "exporter/http/civet_response.h"
+
+#include <civetweb.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <string>
+
+namespace pe {
+namespace {
+
+// Bodies up to this size go out in the same write as the head.
+constexpr std::size_t kCoalesceLimit = 64 * 1024;
+// mg_write takes an int-sized length; write large bodies in slices.
+constexpr std::size_t kMaxWrite = 4 * 1024 * 1024;
+
+std::string HttpDate(std::time_t now) {
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  const std::size_t n =
+      std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+bool HasToken(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
+      item.remove_suffix(1);
+    }
+    if (item.size() == token.size() &&
+        strncasecmp(item.data(), token.data(), token.size()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Mirrors civetweb's own decision (should_keep_alive with
+// enable_keep_alive=yes), so the Connection header tells the truth. A
+// request body that the handler did not read makes civetweb close.
+bool KeepAlive(mg_connection* conn) {
+  const mg_request_info* ri = mg_get_request_info(conn);
+  if (ri == nullptr) return false;
+  if (ri->content_length > 0 ||
+      mg_get_header(conn, "Transfer-Encoding") != nullptr) {
+    return false;
+  }
+  // civetweb 1.15 closes HTTP/1.0 connections even with "keep-alive".
+  if (ri->http_version == nullptr ||
+      std::string_view(ri->http_version) != "1.1") {
+    return false;
+  }
+  const char* connection = mg_get_header(conn, "Connection");
+  return connection == nullptr || HasToken(connection, "keep-alive");
+}
+
+}  // namespace
+
+std::string FormatResponseHead(const WebResponse& response,
+                               std::string_view reason,
+                               std::size_t content_length, bool keep_alive,
+                               std::time_t now) {
+  std::string head;
+  head.reserve(256);
+  head += "HTTP/1.1 ";
+  head += std::to_string(response.status);
+  head += ' ';
+  head += reason;
+  head += "\r\nContent-Type: ";
+  head += response.content_type;
+  head += "\r\nContent-Length: ";
+  head += std::to_string(content_length);
+  for (const auto& [name, value] : response.headers) {
+    head += "\r\n";
+    head += name;
+    head += ": ";
+    head += value;
+  }
+  head += "\r\nDate: ";
+  head += HttpDate(now);
+  head += keep_alive ? "\r\nConnection: keep-alive" : "\r\nConnection: close";
+  head += "\r\n\r\n";
+  return head;
+}
+
+bool WriteAll(mg_connection* conn, std::string_view data) {
+  while (!data.empty()) {
+    const std::size_t len = std::min(data.size(), kMaxWrite);
+    const int n = mg_write(conn, data.data(), len);
+    if (n <= 0) return false;  // 0: closed, -1: error or server stopping
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+bool SendResponse(mg_connection* conn, const WebResponse& response,
+                  bool head_only) {
+  const std::string_view body = response.body();
+  const bool keep_alive = KeepAlive(conn);
+  if (!keep_alive) mg_disable_connection_keep_alive(conn);
+  std::string head = FormatResponseHead(
+      response, mg_get_response_code_text(conn, response.status), body.size(),
+      keep_alive, std::time(nullptr));
+  if (head_only) return WriteAll(conn, head);
+  if (body.size() <= kCoalesceLimit) {
+    head.append(body);
+    return WriteAll(conn, head);
+  }
+  return WriteAll(conn, head) && WriteAll(conn, body);
+}
+
+}  // namespace pe

@@ -1,0 +1,50 @@
+#ifndef PIPELINE_EXPORTER_HTTP_WEB_ROUTES_H_
+#define PIPELINE_EXPORTER_HTTP_WEB_ROUTES_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "exporter/metrics/snapshot.h"
+
+namespace pe {
+
+inline constexpr std::string_view kMetricsContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
+
+// What the routes need to know about a request; views into civetweb's
+// request, valid for the duration of the call.
+struct WebRequest {
+  std::string_view method;
+  std::string_view path;             // decoded, without the query string
+  std::string_view accept_encoding;  // all Accept-Encoding values, joined
+};
+
+// A complete response. The body is either `text` or, for the telemetry
+// path, the snapshot (kept alive here) in plain or gzip form.
+struct WebResponse {
+  int status = 200;
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::string text;
+  std::shared_ptr<const Snapshot> snapshot;
+  bool gzip = false;
+
+  // Bytes to send. With gzip, the first call may compress the snapshot.
+  std::string_view body() const;
+};
+
+// Routes one request; never blocks except to take the latest snapshot from
+// the store. HEAD is answered like GET (the caller drops the body).
+WebResponse HandleWebRequest(const WebRequest& request,
+                             std::string_view telemetry_path,
+                             const SnapshotStore& store);
+
+// The HTML page served at "/".
+std::string LandingPage(std::string_view telemetry_path);
+
+}  // namespace pe
+
+#endif  // PIPELINE_EXPORTER_HTTP_WEB_ROUTES_H_

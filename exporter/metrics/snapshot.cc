@@ -1,0 +1,112 @@
+#include "exporter/metrics/snapshot.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <new>
+#include <utility>
+
+namespace pe {
+namespace {
+
+// Owns an initialised deflate stream; deflateEnd on every path.
+class Deflater {
+ public:
+  explicit Deflater(int level) {
+    // windowBits 15 + 16 asks zlib for a gzip (RFC 1952) wrapper.
+    ok_ = deflateInit2(&stream_, level, Z_DEFLATED, 15 + 16, 8,
+                       Z_DEFAULT_STRATEGY) == Z_OK;
+  }
+  ~Deflater() {
+    if (ok_) deflateEnd(&stream_);
+  }
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+
+  bool ok() const { return ok_; }
+  z_stream* stream() { return &stream_; }
+
+ private:
+  z_stream stream_{};
+  bool ok_ = false;
+};
+
+// zlib counts in uInt; feed at most this much per call.
+constexpr size_t kMaxChunk = 1u << 30;
+
+}  // namespace
+
+std::string GzipCompress(const std::string& data, int level) {
+  level = std::clamp(level, Z_DEFAULT_COMPRESSION, Z_BEST_COMPRESSION);
+  Deflater deflater(level);
+  // With a valid level, the only way deflateInit2 fails is lack of memory.
+  if (!deflater.ok()) throw std::bad_alloc();
+  z_stream* zs = deflater.stream();
+
+  std::string out;
+  out.resize(deflateBound(zs, static_cast<uLong>(
+                                  std::min(data.size(), size_t{kMaxChunk}))) +
+             64);
+  size_t produced = 0;
+  size_t consumed = 0;
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    if (zs->avail_in == 0 && consumed < data.size()) {
+      const size_t n = std::min(data.size() - consumed, kMaxChunk);
+      zs->next_in =
+          reinterpret_cast<Bytef*>(const_cast<char*>(data.data() + consumed));
+      zs->avail_in = static_cast<uInt>(n);
+      consumed += n;
+    }
+    if (produced == out.size()) out.resize(out.size() * 2);
+    const size_t space = std::min(out.size() - produced, kMaxChunk);
+    zs->next_out = reinterpret_cast<Bytef*>(out.data() + produced);
+    zs->avail_out = static_cast<uInt>(space);
+    const int flush = consumed == data.size() ? Z_FINISH : Z_NO_FLUSH;
+    rc = deflate(zs, flush);
+    produced += space - zs->avail_out;
+    // Z_BUF_ERROR only means "no progress possible"; more room fixes it.
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+      throw std::bad_alloc();  // deflate cannot fail otherwise on valid input
+    }
+  }
+  out.resize(produced);
+  return out;
+}
+
+Snapshot::Snapshot(std::string body)
+    : parts_{std::make_shared<const std::string>(std::move(body))} {}
+
+Snapshot::Snapshot(std::vector<Part> parts) : parts_(std::move(parts)) {}
+
+const std::string& Snapshot::body() const {
+  std::call_once(body_once_, [this] {
+    std::size_t size = 0;
+    for (const Part& p : parts_) size += p ? p->size() : 0;
+    body_.reserve(size);
+    for (const Part& p : parts_) {
+      if (p) body_.append(*p);
+    }
+  });
+  return body_;
+}
+
+const std::string& Snapshot::gzip_body() const {
+  std::call_once(gzip_once_, [this] { gzip_ = GzipCompress(body()); });
+  return gzip_;
+}
+
+void SnapshotStore::Publish(std::shared_ptr<const Snapshot> snapshot) {
+  if (snapshot == nullptr) snapshot = std::make_shared<Snapshot>("");
+  std::lock_guard<std::mutex> lock(mu_);
+  latest_.swap(snapshot);
+  // The previous snapshot (now in `snapshot`) is released after unlocking.
+}
+
+std::shared_ptr<const Snapshot> SnapshotStore::Latest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return latest_;
+}
+
+}  // namespace pe
