@@ -96,9 +96,11 @@ void Poller::PollOnce() {
 
 void Poller::Publish() {
   // The per-run text is shared with earlier snapshots until a run changes.
-  std::vector<Snapshot::Part> parts = {
-      std::make_shared<const std::string>(metrics_.Serialize()),
-      exposition_.Text()};
+  const auto& runs = exposition_.Parts();
+  std::vector<Snapshot::Part> parts;
+  parts.reserve(runs.size() + 1);
+  parts.push_back(std::make_shared<const std::string>(metrics_.Serialize()));
+  parts.insert(parts.end(), runs.begin(), runs.end());
   store_->Publish(std::make_shared<const Snapshot>(std::move(parts)));
 }
 

@@ -81,34 +81,58 @@ RunExposition::RunLines RunExposition::Render(const TrackedRun& run,
   return lines;
 }
 
+RunExposition::RunExposition(std::size_t reason_max_bytes)
+    : reason_max_bytes_(reason_max_bytes), buckets_(kBuckets) {
+  for (std::size_t f = 0; f < kFamilies; ++f) {
+    headers_[f] =
+        std::make_shared<const std::string>(metrics::Header(*kFamilyDefs[f]));
+  }
+}
+
+RunExposition::Bucket& RunExposition::BucketOf(const std::string& run_id) {
+  return buckets_[std::hash<std::string>{}(run_id) % kBuckets];
+}
+
 void RunExposition::Apply(const RunTracker::Changes& changes,
                           const RunTracker& tracker) {
-  bool dirty = false;
-  for (const auto& id : changes.removed) dirty |= runs_.erase(id) > 0;
+  for (const auto& id : changes.removed) {
+    Bucket& bucket = BucketOf(id);
+    if (bucket.runs.erase(id) > 0) bucket.dirty = dirty_ = true;
+  }
   const auto& tracked = tracker.tracked();
   for (const auto& id : changes.changed) {
     auto it = tracked.find(id);
     if (it == tracked.end()) continue;
-    runs_[id] = Render(it->second, reason_max_bytes_);
-    dirty = true;
+    Bucket& bucket = BucketOf(id);
+    bucket.runs[id] = Render(it->second, reason_max_bytes_);
+    bucket.dirty = dirty_ = true;
   }
-  if (dirty) text_.reset();
 }
 
-std::shared_ptr<const std::string> RunExposition::Text() {
-  if (text_) return text_;
-  std::size_t size = 0;
-  for (const auto& [id, lines] : runs_) {
-    for (const auto& l : lines) size += l.size();
+const std::vector<RunExposition::Part>& RunExposition::Parts() {
+  if (!dirty_) return parts_;
+  for (Bucket& bucket : buckets_) {
+    if (!bucket.dirty) continue;
+    for (std::size_t f = 0; f < kFamilies; ++f) {
+      std::size_t size = 0;
+      for (const auto& [id, lines] : bucket.runs) size += lines[f].size();
+      auto text = std::make_shared<std::string>();
+      text->reserve(size);
+      for (const auto& [id, lines] : bucket.runs) text->append(lines[f]);
+      bucket.text[f] = std::move(text);
+    }
+    bucket.dirty = false;
   }
-  auto text = std::make_shared<std::string>();
-  text->reserve(size + 4096);
+  parts_.clear();
+  parts_.reserve(kFamilies * (kBuckets + 1));
   for (std::size_t f = 0; f < kFamilies; ++f) {
-    text->append(metrics::Header(*kFamilyDefs[f]));
-    for (const auto& [id, lines] : runs_) text->append(lines[f]);
+    parts_.push_back(headers_[f]);
+    for (const Bucket& bucket : buckets_) {
+      if (!bucket.text[f]->empty()) parts_.push_back(bucket.text[f]);
+    }
   }
-  text_ = std::move(text);
-  return text_;
+  dirty_ = false;
+  return parts_;
 }
 
 }  // namespace pe

@@ -55,14 +55,21 @@ void RunTracker::Track(const RunRow& row, std::optional<double> window_start) {
   auto [it, inserted] = tracked_.try_emplace(row.run_id);
   TrackedRun& t = it->second;
   if (!inserted && t.row == row && t.window_start == window_start) return;
+  if (t.window_start) by_window_start_.erase({*t.window_start, row.run_id});
   t.row = row;
   t.window_start = window_start;
+  if (window_start) by_window_start_.emplace(*window_start, row.run_id);
   changes_.changed.insert(row.run_id);
   changes_.removed.erase(row.run_id);
 }
 
 void RunTracker::Untrack(const std::string& run_id) {
-  if (tracked_.erase(run_id) == 0) return;
+  auto it = tracked_.find(run_id);
+  if (it == tracked_.end()) return;
+  if (it->second.window_start) {
+    by_window_start_.erase({*it->second.window_start, run_id});
+  }
+  tracked_.erase(it);
   changes_.changed.erase(run_id);
   changes_.removed.insert(run_id);
 }
@@ -181,15 +188,12 @@ void RunTracker::NoteEvent(const std::string& run_id, double timestamp) {
 }
 
 void RunTracker::Expire(double now) {
-  std::vector<std::string> expired;
-  for (const auto& [id, t] : tracked_) {
-    if (IsTerminal(t.row.state) &&
-        (!t.window_start ||
-         now - *t.window_start > options_.recent_window_seconds)) {
-      expired.push_back(id);
-    }
+  // Only terminal runs have a window start (see Upsert).
+  while (!by_window_start_.empty() && now - by_window_start_.begin()->first >
+                                          options_.recent_window_seconds) {
+    const std::string id = by_window_start_.begin()->second;
+    Untrack(id);
   }
-  for (const auto& id : expired) Untrack(id);
   if (tracked_.size() <= options_.max_tracked) return;
 
   // Oldest ended runs first, then the oldest-created active runs.

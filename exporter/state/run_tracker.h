@@ -124,6 +124,9 @@ class RunTracker {
   std::unordered_map<std::string, uint32_t> project_index_;
   std::vector<StateCounts> counts_;  // by project index
   std::map<std::string, TrackedRun> tracked_;
+  // Tracked terminal runs by window start, so that expiry visits only the
+  // runs it removes.
+  std::set<std::pair<double, std::string>> by_window_start_;
   std::map<std::pair<std::string, std::string>, double> last_success_;
   Changes changes_;
 };
