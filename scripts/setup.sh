@@ -16,7 +16,7 @@ PACKAGES=(
   libzip-dev zipcmp zipmerge ziptool
   libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
-  zlib1g-dev libcurl4-openssl-dev libssl-dev
+  zlib1g-dev libcurl4-openssl-dev libssl-dev curl
   prometheus prometheus-alertmanager wrk clang-format python3-aiosmtpd chromium
 )
 

@@ -10,7 +10,7 @@ namespace pe {
 namespace {
 
 // Bodies up to this size go out in the same write as the head.
-constexpr std::size_t kCoalesceLimit = 64 * 1024;
+constexpr std::size_t kCoalesceLimit = 256 * 1024;
 // mg_write takes an int-sized length; write large bodies in slices.
 constexpr std::size_t kMaxWrite = 4 * 1024 * 1024;
 
@@ -102,18 +102,32 @@ bool WriteAll(mg_connection* conn, std::string_view data) {
 
 bool SendResponse(mg_connection* conn, const WebResponse& response,
                   bool head_only) {
-  const std::string_view body = response.body();
+  const std::vector<std::string_view> pieces = response.BodyPieces();
+  std::size_t size = 0;
+  for (std::string_view piece : pieces) size += piece.size();
   const bool keep_alive = KeepAlive(conn);
   if (!keep_alive) mg_disable_connection_keep_alive(conn);
-  std::string head = FormatResponseHead(
-      response, mg_get_response_code_text(conn, response.status), body.size(),
+  std::string out = FormatResponseHead(
+      response, mg_get_response_code_text(conn, response.status), size,
       keep_alive, std::time(nullptr));
-  if (head_only) return WriteAll(conn, head);
-  if (body.size() <= kCoalesceLimit) {
-    head.append(body);
-    return WriteAll(conn, head);
+  if (head_only) return WriteAll(conn, out);
+  // Small pieces (a snapshot has thousands) are gathered into writes of about
+  // kCoalesceLimit bytes; large ones are written straight from where they are.
+  out.reserve(kCoalesceLimit + out.size());
+  for (std::string_view piece : pieces) {
+    if (out.size() + piece.size() <= kCoalesceLimit) {
+      out.append(piece);
+      continue;
+    }
+    if (!WriteAll(conn, out)) return false;
+    out.clear();
+    if (piece.size() >= kCoalesceLimit) {
+      if (!WriteAll(conn, piece)) return false;
+    } else {
+      out.append(piece);
+    }
   }
-  return WriteAll(conn, head) && WriteAll(conn, body);
+  return WriteAll(conn, out);
 }
 
 }  // namespace pe

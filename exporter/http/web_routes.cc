@@ -66,9 +66,16 @@ WebResponse Ready(const SnapshotStore& store) {
 
 }  // namespace
 
-std::string_view WebResponse::body() const {
-  if (snapshot == nullptr) return text;
-  return gzip ? snapshot->gzip_body() : snapshot->body();
+std::vector<std::string_view> WebResponse::BodyPieces() const {
+  if (snapshot == nullptr) return {text};
+  if (gzip) return {snapshot->gzip_body()};
+  return snapshot->pieces();
+}
+
+std::string WebResponse::body() const {
+  std::string out;
+  for (std::string_view piece : BodyPieces()) out.append(piece);
+  return out;
 }
 
 std::string LandingPage(std::string_view telemetry_path) {

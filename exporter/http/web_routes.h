@@ -32,8 +32,11 @@ struct WebResponse {
   std::shared_ptr<const Snapshot> snapshot;
   bool gzip = false;
 
-  // Bytes to send. With gzip, the first call may compress the snapshot.
-  std::string_view body() const;
+  // Bytes to send, in order. With gzip, the first call may compress the
+  // snapshot; a plain snapshot comes as its parts, never joined.
+  std::vector<std::string_view> BodyPieces() const;
+  // The body in one piece (tests).
+  std::string body() const;
 };
 
 // Routes one request; never blocks except to take the latest snapshot from

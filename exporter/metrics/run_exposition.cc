@@ -89,46 +89,51 @@ RunExposition::RunExposition(std::size_t reason_max_bytes)
   }
 }
 
-RunExposition::Bucket& RunExposition::BucketOf(const std::string& run_id) {
-  return buckets_[std::hash<std::string>{}(run_id) % kBuckets];
+std::size_t RunExposition::BucketOf(const std::string& run_id) const {
+  return std::hash<std::string>{}(run_id) % kBuckets;
 }
 
 void RunExposition::Apply(const RunTracker::Changes& changes,
                           const RunTracker& tracker) {
+  std::set<std::size_t> dirty;
   for (const auto& id : changes.removed) {
-    Bucket& bucket = BucketOf(id);
-    if (bucket.runs.erase(id) > 0) bucket.dirty = dirty_ = true;
+    const std::size_t b = BucketOf(id);
+    if (buckets_[b].runs.erase(id) > 0) dirty.insert(b);
   }
-  const auto& tracked = tracker.tracked();
   for (const auto& id : changes.changed) {
+    if (!tracker.IsTracked(id)) continue;
+    const std::size_t b = BucketOf(id);
+    buckets_[b].runs.insert(id);
+    dirty.insert(b);
+  }
+  for (std::size_t b : dirty) RenderBucket(buckets_[b], tracker);
+  dirty_ = dirty_ || !dirty.empty();
+}
+
+void RunExposition::RenderBucket(Bucket& bucket, const RunTracker& tracker) {
+  std::array<std::string, kFamilies> text;
+  const auto& tracked = tracker.tracked();
+  for (const auto& id : bucket.runs) {
     auto it = tracked.find(id);
     if (it == tracked.end()) continue;
-    Bucket& bucket = BucketOf(id);
-    bucket.runs[id] = Render(it->second, reason_max_bytes_);
-    bucket.dirty = dirty_ = true;
+    RunLines lines = Render(it->second, reason_max_bytes_);
+    for (std::size_t f = 0; f < kFamilies; ++f) text[f].append(lines[f]);
+  }
+  for (std::size_t f = 0; f < kFamilies; ++f) {
+    bucket.text[f] = std::make_shared<const std::string>(std::move(text[f]));
   }
 }
 
 const std::vector<RunExposition::Part>& RunExposition::Parts() {
   if (!dirty_) return parts_;
-  for (Bucket& bucket : buckets_) {
-    if (!bucket.dirty) continue;
-    for (std::size_t f = 0; f < kFamilies; ++f) {
-      std::size_t size = 0;
-      for (const auto& [id, lines] : bucket.runs) size += lines[f].size();
-      auto text = std::make_shared<std::string>();
-      text->reserve(size);
-      for (const auto& [id, lines] : bucket.runs) text->append(lines[f]);
-      bucket.text[f] = std::move(text);
-    }
-    bucket.dirty = false;
-  }
   parts_.clear();
   parts_.reserve(kFamilies * (kBuckets + 1));
   for (std::size_t f = 0; f < kFamilies; ++f) {
     parts_.push_back(headers_[f]);
     for (const Bucket& bucket : buckets_) {
-      if (!bucket.text[f]->empty()) parts_.push_back(bucket.text[f]);
+      if (bucket.text[f] && !bucket.text[f]->empty()) {
+        parts_.push_back(bucket.text[f]);
+      }
     }
   }
   dirty_ = false;

@@ -3,8 +3,8 @@
 
 #include <array>
 #include <cstddef>
-#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,13 +12,13 @@
 
 namespace pe {
 
-// The per-run families, pre-rendered (kube-state-metrics' design): a tracked
-// run's lines are rendered once each time it changes. Runs are spread over
-// fixed buckets (by hash of run id); a bucket's text per family is joined
-// again only when one of its runs changed, so a poll where 1% of the runs
-// changed re-joins about 1% of the text, and publishing shares every
-// unchanged bucket with the previous snapshot. A run that stops being tracked
-// loses every line at once, so no series lingers.
+// The per-run families, pre-rendered (kube-state-metrics' design). Runs are
+// spread over fixed buckets (by hash of run id), and each bucket keeps its
+// text per family. A bucket is rendered again only when one of its runs
+// changed, so a poll where 1% of the runs changed renders about 1% of the
+// text, and publishing shares every unchanged bucket with the previous
+// snapshot. A run that stops being tracked loses every line at once, so no
+// series lingers.
 class RunExposition {
  public:
   static constexpr std::size_t kFamilies = 8;
@@ -28,6 +28,7 @@ class RunExposition {
 
   explicit RunExposition(std::size_t reason_max_bytes);
 
+  // Renders the buckets of the runs that changed or left.
   void Apply(const RunTracker::Changes& changes, const RunTracker& tracker);
   // HELP/TYPE and samples of every per-run family, as parts to concatenate:
   // for each family its header, then each bucket's lines (runs in id order
@@ -39,11 +40,11 @@ class RunExposition {
 
  private:
   struct Bucket {
-    std::map<std::string, RunLines> runs;
+    std::set<std::string> runs;
     std::array<Part, kFamilies> text;
-    bool dirty = true;
   };
-  Bucket& BucketOf(const std::string& run_id);
+  std::size_t BucketOf(const std::string& run_id) const;
+  void RenderBucket(Bucket& bucket, const RunTracker& tracker);
 
   std::size_t reason_max_bytes_;
   std::array<Part, kFamilies> headers_;  // HELP and TYPE lines

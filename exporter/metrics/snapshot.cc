@@ -37,25 +37,35 @@ constexpr size_t kMaxChunk = 1u << 30;
 
 }  // namespace
 
-std::string GzipCompress(const std::string& data, int level) {
+std::string GzipCompress(const std::vector<std::string_view>& pieces,
+                         int level) {
   level = std::clamp(level, Z_DEFAULT_COMPRESSION, Z_BEST_COMPRESSION);
   Deflater deflater(level);
   // With a valid level, the only way deflateInit2 fails is lack of memory.
   if (!deflater.ok()) throw std::bad_alloc();
   z_stream* zs = deflater.stream();
 
+  size_t total = 0;
+  for (std::string_view p : pieces) total += p.size();
   std::string out;
-  out.resize(deflateBound(zs, static_cast<uLong>(
-                                  std::min(data.size(), size_t{kMaxChunk}))) +
-             64);
+  out.resize(
+      deflateBound(zs, static_cast<uLong>(std::min(total, size_t{kMaxChunk}))) +
+      64);
   size_t produced = 0;
-  size_t consumed = 0;
+  size_t piece = 0;     // index of the piece being fed
+  size_t consumed = 0;  // bytes of that piece already fed
   int rc = Z_OK;
   while (rc != Z_STREAM_END) {
-    if (zs->avail_in == 0 && consumed < data.size()) {
-      const size_t n = std::min(data.size() - consumed, kMaxChunk);
+    while (zs->avail_in == 0 && piece < pieces.size()) {
+      const std::string_view p = pieces[piece];
+      if (consumed == p.size()) {
+        ++piece;
+        consumed = 0;
+        continue;
+      }
+      const size_t n = std::min(p.size() - consumed, kMaxChunk);
       zs->next_in =
-          reinterpret_cast<Bytef*>(const_cast<char*>(data.data() + consumed));
+          reinterpret_cast<Bytef*>(const_cast<char*>(p.data() + consumed));
       zs->avail_in = static_cast<uInt>(n);
       consumed += n;
     }
@@ -63,8 +73,10 @@ std::string GzipCompress(const std::string& data, int level) {
     const size_t space = std::min(out.size() - produced, kMaxChunk);
     zs->next_out = reinterpret_cast<Bytef*>(out.data() + produced);
     zs->avail_out = static_cast<uInt>(space);
-    const int flush = consumed == data.size() ? Z_FINISH : Z_NO_FLUSH;
-    rc = deflate(zs, flush);
+    const bool last_input =
+        piece >= pieces.size() ||
+        (piece + 1 == pieces.size() && consumed == pieces[piece].size());
+    rc = deflate(zs, last_input ? Z_FINISH : Z_NO_FLUSH);
     produced += space - zs->avail_out;
     // Z_BUF_ERROR only means "no progress possible"; more room fixes it.
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
@@ -75,16 +87,30 @@ std::string GzipCompress(const std::string& data, int level) {
   return out;
 }
 
-Snapshot::Snapshot(std::string body)
-    : parts_{std::make_shared<const std::string>(std::move(body))} {}
+std::string GzipCompress(const std::string& data, int level) {
+  return GzipCompress(std::vector<std::string_view>{data}, level);
+}
 
-Snapshot::Snapshot(std::vector<Part> parts) : parts_(std::move(parts)) {}
+Snapshot::Snapshot(std::string body)
+    : Snapshot(std::vector<Part>{
+          std::make_shared<const std::string>(std::move(body))}) {}
+
+Snapshot::Snapshot(std::vector<Part> parts) : parts_(std::move(parts)) {
+  for (const Part& p : parts_) size_ += p ? p->size() : 0;
+}
+
+std::vector<std::string_view> Snapshot::pieces() const {
+  std::vector<std::string_view> out;
+  out.reserve(parts_.size());
+  for (const Part& p : parts_) {
+    if (p && !p->empty()) out.emplace_back(*p);
+  }
+  return out;
+}
 
 const std::string& Snapshot::body() const {
   std::call_once(body_once_, [this] {
-    std::size_t size = 0;
-    for (const Part& p : parts_) size += p ? p->size() : 0;
-    body_.reserve(size);
+    body_.reserve(size_);
     for (const Part& p : parts_) {
       if (p) body_.append(*p);
     }
@@ -93,7 +119,7 @@ const std::string& Snapshot::body() const {
 }
 
 const std::string& Snapshot::gzip_body() const {
-  std::call_once(gzip_once_, [this] { gzip_ = GzipCompress(body()); });
+  std::call_once(gzip_once_, [this] { gzip_ = GzipCompress(pieces()); });
   return gzip_;
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pe {
@@ -24,13 +25,19 @@ class Snapshot {
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
-  // Thread-safe; the first caller joins the parts, concurrent callers wait.
+  // The body as views into the parts, in order; valid while the snapshot
+  // lives. What the server sends: no joined copy is made.
+  std::vector<std::string_view> pieces() const;
+  std::size_t size() const { return size_; }
+  // The whole body in one string (tests, tools). Thread-safe; the first
+  // caller joins the parts, concurrent callers wait.
   const std::string& body() const;
   // Thread-safe; the first caller compresses, concurrent callers wait.
   const std::string& gzip_body() const;
 
  private:
   const std::vector<Part> parts_;
+  std::size_t size_ = 0;
   mutable std::once_flag body_once_;
   mutable std::string body_;
   mutable std::once_flag gzip_once_;
@@ -55,6 +62,9 @@ class SnapshotStore {
 
 // Gzip-compresses data (RFC 1952) with zlib at the given level.
 std::string GzipCompress(const std::string& data, int level = 1);
+// The same for data given as consecutive pieces.
+std::string GzipCompress(const std::vector<std::string_view>& pieces,
+                         int level = 1);
 
 }  // namespace pe
 
