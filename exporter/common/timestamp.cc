@@ -1,9 +1,6 @@
 #include "exporter/common/timestamp.h"
 
-#include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <ctime>
 
 namespace pe {
 namespace {
@@ -103,20 +100,6 @@ std::optional<double> ParseTimestamp(std::string_view text) {
   const int64_t seconds =
       days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
   return static_cast<double>(seconds) + fraction;
-}
-
-std::string FormatTimestamp(double unix_seconds) {
-  const double whole = std::floor(unix_seconds);
-  const std::time_t t = static_cast<std::time_t>(whole);
-  int millis = static_cast<int>(std::lround((unix_seconds - whole) * 1000));
-  if (millis > 999) millis = 999;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, millis);
-  return buf;
 }
 
 }  // namespace pe

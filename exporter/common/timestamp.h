@@ -17,9 +17,6 @@ namespace pe {
 // Anything else (garbage, out-of-range fields, trailing text) is nullopt.
 std::optional<double> ParseTimestamp(std::string_view text);
 
-// RFC 3339 UTC with milliseconds, e.g. 2025-12-05T10:11:12.345Z.
-std::string FormatTimestamp(double unix_seconds);
-
 }  // namespace pe
 
 #endif  // PIPELINE_EXPORTER_COMMON_TIMESTAMP_H_

@@ -61,15 +61,5 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"1733393472", std::nullopt},
         Case{"1969-12-31T23:59:59", std::nullopt}));
 
-TEST(FormatTimestampTest, WritesRfc3339UtcWithMilliseconds) {
-  EXPECT_EQ(FormatTimestamp(kBase + 0.345), "2025-12-05T10:11:12.345Z");
-  EXPECT_EQ(FormatTimestamp(0), "1970-01-01T00:00:00.000Z");
-}
-
-TEST(FormatTimestampTest, RoundTripsThroughTheParser) {
-  const double t = kBase + 0.5;
-  EXPECT_DOUBLE_EQ(*ParseTimestamp(FormatTimestamp(t)), t);
-}
-
 }  // namespace
 }  // namespace pe
