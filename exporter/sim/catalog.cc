@@ -1,0 +1,80 @@
+#include "exporter/sim/catalog.h"
+
+#include <cstdio>
+#include <string_view>
+
+#include "exporter/sim/json_text.h"
+
+namespace pe::sim {
+namespace {
+
+constexpr std::string_view kPhases[] = {"phase1_planning", "phase2_design",
+                                        "phase3_build", "phase4_validation",
+                                        "phase5_execution"};
+
+constexpr std::string_view kStepNames[] = {
+    "checkout",  "resolve inputs", "plan",    "build",   "unit tests",
+    "integrate", "validate",       "package", "publish", "report"};
+
+constexpr std::string_view kTriggers[] = {"schedule", "manual", "api", "retry"};
+constexpr std::string_view kUsers[] = {"alice", "bob", "ci-bot", "zoë", "José"};
+
+}  // namespace
+
+std::string ProjectName(size_t index) {
+  std::string letters;
+  size_t n = index + 1;
+  while (n > 0) {
+    --n;
+    letters.insert(letters.begin(), static_cast<char>('a' + n % 26));
+    n /= 26;
+  }
+  return "proj-" + letters;
+}
+
+std::string PickProject(Rng& rng, int projects) {
+  return ProjectName(rng.Below(projects > 0 ? projects : 1));
+}
+
+std::string PickPhase(Rng& rng) {
+  return std::string(kPhases[rng.Below(std::size(kPhases))]);
+}
+
+std::optional<std::string> PickWorkstream(Rng& rng) {
+  if (rng.Chance(1.0 / 3)) return std::nullopt;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "ws-%03u",
+                static_cast<unsigned>(rng.Below(40)));
+  return std::string(buf);
+}
+
+std::string StepId(int index) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "step_%02d", index + 1);
+  return buf;
+}
+
+std::string StepName(int index) {
+  const size_t n = std::size(kStepNames);
+  std::string name(kStepNames[static_cast<size_t>(index) % n]);
+  if (static_cast<size_t>(index) >= n) {
+    name += " " + std::to_string(static_cast<size_t>(index) / n + 1);
+  }
+  return name;
+}
+
+std::string MakeRunMetadata(Rng& rng, bool allow_invalid) {
+  const std::string_view trigger = kTriggers[rng.Below(std::size(kTriggers))];
+  const std::string_view user = kUsers[rng.Below(std::size(kUsers))];
+  char sha[16];
+  std::snprintf(sha, sizeof sha, "%07llx",
+                static_cast<unsigned long long>(rng.Below(1ULL << 28)));
+  if (allow_invalid && rng.Chance(0.002)) {
+    return "{'trigger': '" + std::string(trigger) + "', 'git_sha': " + sha;
+  }
+  return "{\"trigger\":" + JsonQuote(trigger) +
+         ",\"requested_by\":" + JsonQuote(user) + ",\"git_sha\":\"" + sha +
+         "\",\"priority\":" + std::to_string(rng.Between(0, 9)) + "}";
+}
+
+}  // namespace pe::sim

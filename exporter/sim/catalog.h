@@ -1,0 +1,33 @@
+#ifndef PIPELINE_EXPORTER_SIM_CATALOG_H_
+#define PIPELINE_EXPORTER_SIM_CATALOG_H_
+
+#include <optional>
+#include <string>
+
+#include "exporter/sim/rng.h"
+
+namespace pe::sim {
+
+// Names the simulated orchestrator uses for projects, phases, workstreams and
+// steps, and the free-form metadata it stores with a run.
+
+// "proj-a", "proj-b", ... "proj-z", "proj-aa", ...
+std::string ProjectName(size_t index);
+std::string PickProject(Rng& rng, int projects);
+// "phase1_planning" ... "phase5_execution".
+std::string PickPhase(Rng& rng);
+// Nullopt for about a third of the runs, else one of 40 "ws-NNN" values.
+std::optional<std::string> PickWorkstream(Rng& rng);
+
+// "step_01", "step_02", ...: unique within a run, sorted by position.
+std::string StepId(int index);
+// A human-readable name for the step at `index` ("checkout", "build", ...).
+std::string StepName(int index);
+
+// A JSON object; rarely (`allow_invalid`) a Python repr that is not JSON, as
+// old rows hold.
+std::string MakeRunMetadata(Rng& rng, bool allow_invalid);
+
+}  // namespace pe::sim
+
+#endif  // PIPELINE_EXPORTER_SIM_CATALOG_H_

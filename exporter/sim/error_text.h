@@ -1,0 +1,21 @@
+#ifndef PIPELINE_EXPORTER_SIM_ERROR_TEXT_H_
+#define PIPELINE_EXPORTER_SIM_ERROR_TEXT_H_
+
+#include <string>
+
+#include "exporter/sim/rng.h"
+
+namespace pe::sim {
+
+// An error_message as a failing Python step leaves it: tracebacks, OSError
+// texts, HTML fragments with quotes, non-ASCII, several lines, now and then
+// kilobytes long.
+std::string MakeErrorMessage(Rng& rng, const std::string& step_name);
+
+// The first line of an error message (the exception type and text), for
+// event data.
+std::string ErrorSummary(const std::string& message);
+
+}  // namespace pe::sim
+
+#endif  // PIPELINE_EXPORTER_SIM_ERROR_TEXT_H_
