@@ -239,7 +239,7 @@ if ((with_alertmanager)); then
 fi
 wait_ready prometheus "http://${PROMETHEUS_ADDRESS}/-/ready"
 
-query='count by (__name__) ({job="pipeline_exporter"})'
+query='sum by (state) (pipeline_runs)'
 step "The demo is running"
 printf '  Exporter metrics:   http://%s/metrics\n' "${EXPORTER_ADDRESS}"
 printf '  Prometheus UI:      http://%s/\n' "${PROMETHEUS_ADDRESS}"
