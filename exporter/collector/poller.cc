@@ -158,17 +158,16 @@ Status Poller::PollDatabase(double now, std::string_view* result) {
   return Status::Ok();
 }
 
-Status Poller::ReadEvents(std::set<std::string>* dirty,
-                          std::map<std::string, double>* event_times) {
+Status Poller::ReadEvents() {
   auto events = reader_.EventsAfter(event_watermark_, config_.event_batch);
   if (!events.ok()) return events.status();
   for (const EventRow& e : *events) {
     metrics_.RecordEvent(e.event_type, e.severity);
     event_watermark_ = std::max(event_watermark_, e.id);
     if (e.run_id.empty()) continue;
-    dirty->insert(e.run_id);
+    pending_reread_.insert(e.run_id);
     if (e.timestamp) {
-      double& t = (*event_times)[e.run_id];
+      double& t = pending_event_times_[e.run_id];
       t = std::max(t, *e.timestamp);
     }
   }
@@ -176,45 +175,53 @@ Status Poller::ReadEvents(std::set<std::string>* dirty,
   return Status::Ok();
 }
 
-Status Poller::RefreshSteps(const std::set<std::string>& run_ids) {
-  for (const auto& id : run_ids) {
-    if (!tracker_.IsTracked(id)) continue;
-    auto steps = reader_.Steps(id);
-    if (!steps.ok()) return steps.status();
-    tracker_.SetSteps(id, std::move(steps.value()));
+Status Poller::RefreshPendingSteps() {
+  for (auto it = pending_steps_.begin(); it != pending_steps_.end();) {
+    if (tracker_.IsTracked(*it)) {
+      auto steps = reader_.Steps(*it);
+      if (!steps.ok()) return steps.status();
+      tracker_.SetSteps(*it, std::move(steps.value()));
+    }
+    it = pending_steps_.erase(it);
   }
   return Status::Ok();
 }
 
+void Poller::ApplyEventTimes() {
+  for (const auto& [id, t] : pending_event_times_) tracker_.NoteEvent(id, t);
+  pending_event_times_.clear();
+}
+
 Status Poller::Incremental(double now) {
-  std::set<std::string> dirty;
+  // What this poll learns is kept in members until it has been applied, so
+  // that a poll failing halfway (a lock) loses nothing: the events' runs are
+  // re-read at the next poll even though the event watermark moved on.
   // New rows first, so that their events find them tracked.
   auto fresh = reader_.RunsAfterRowid(rowid_watermark_);
   if (!fresh.ok()) return fresh.status();
-  std::set<std::string> seen;
+  std::set<std::string> fresh_ids;
   for (const auto& r : *fresh) {
     tracker_.Upsert(r.run, now);
     rowid_watermark_ = std::max(rowid_watermark_, r.rowid);
-    seen.insert(r.run.run_id);
-    dirty.insert(r.run.run_id);
+    pending_steps_.insert(r.run.run_id);
+    fresh_ids.insert(r.run.run_id);
   }
-
-  std::map<std::string, double> event_times;
-  std::set<std::string> touched;
-  if (Status s = ReadEvents(&touched, &event_times); !s.ok()) return s;
-  for (const auto& id : touched) {
-    if (seen.count(id)) continue;
-    auto run = reader_.Run(id);
-    if (!run.ok()) return run.status();
-    if (!run->has_value()) {
-      tracker_.Remove(id);  // pruned
-      continue;
+  if (Status s = ReadEvents(); !s.ok()) return s;
+  for (auto it = pending_reread_.begin(); it != pending_reread_.end();) {
+    if (fresh_ids.count(*it) == 0) {
+      auto run = reader_.Run(*it);
+      if (!run.ok()) return run.status();
+      if (run->has_value()) {
+        tracker_.Upsert((*run)->run, now);
+        pending_steps_.insert(*it);
+      } else {
+        tracker_.Remove(*it);  // pruned
+      }
     }
-    tracker_.Upsert((*run)->run, now);
-    dirty.insert(id);
+    it = pending_reread_.erase(it);
   }
-  if (Status s = RefreshSteps(dirty); !s.ok()) return s;
-  for (const auto& [id, t] : event_times) tracker_.NoteEvent(id, t);
+  if (Status s = RefreshPendingSteps(); !s.ok()) return s;
+  ApplyEventTimes();
 
   // Rows pruned (or renumbered by VACUUM) leave the count off: re-read all.
   auto count = reader_.CountRuns();
@@ -232,15 +239,13 @@ Status Poller::Incremental(double now) {
 Status Poller::FullLoad(double now, std::string_view reason) {
   auto max_event = reader_.MaxEventId();
   if (!max_event.ok()) return max_event.status();
-  std::map<std::string, double> event_times;
   if (!initialized_ || *max_event < event_watermark_) {
     // Start-up, or the events table was reset: start from its end, so that
     // history is not counted as new events.
     event_watermark_ = *max_event;
     more_events_ = false;
-  } else {
-    std::set<std::string> unused;
-    if (Status s = ReadEvents(&unused, &event_times); !s.ok()) return s;
+  } else if (Status s = ReadEvents(); !s.ok()) {
+    return s;
   }
 
   int64_t max_rowid = 0;
@@ -255,23 +260,26 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   if (!read.ok()) return read;
   tracker_.EndReconcile();
   rowid_watermark_ = max_rowid;
+  pending_reread_.clear();  // every run was just read
 
-  std::set<std::string> tracked;
-  for (const auto& [id, run] : tracker_.tracked()) tracked.insert(id);
-  if (Status s = RefreshSteps(tracked); !s.ok()) return s;
+  for (const auto& [id, run] : tracker_.tracked()) pending_steps_.insert(id);
+  if (Status s = RefreshPendingSteps(); !s.ok()) return s;
 
   if (!initialized_) {
     auto latest = reader_.LatestEventTimes();
     if (!latest.ok()) return latest.status();
-    for (const auto& [id, t] : *latest) event_times[id] = t;
+    for (const auto& [id, t] : *latest) {
+      double& slot = pending_event_times_[id];
+      slot = std::max(slot, t);
+    }
   }
-  for (const auto& [id, t] : event_times) tracker_.NoteEvent(id, t);
+  ApplyEventTimes();
 
   metrics_.RecordResync(reason);
   log::Debug("read the whole runs table",
              {{"reason", std::string(reason)},
               {"runs", std::to_string(rows)},
-              {"tracked", std::to_string(tracked.size())}});
+              {"tracked", std::to_string(tracker_.tracked().size())}});
   // A full read churns through every row; give the freed heap back.
   malloc_trim(0);
   initialized_ = true;

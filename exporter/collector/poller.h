@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -50,9 +51,10 @@ class Poller {
   Status PollDatabase(double now, std::string_view* result);
   Status FullLoad(double now, std::string_view reason);
   Status Incremental(double now);
-  Status ReadEvents(std::set<std::string>* dirty,
-                    std::map<std::string, double>* event_times);
-  Status RefreshSteps(const std::set<std::string>& run_ids);
+  // Counts new events and notes their runs and times as pending.
+  Status ReadEvents();
+  Status RefreshPendingSteps();
+  void ApplyEventTimes();
   StateCondition Classify(const Status& status) const;
   void Publish();
 
@@ -72,6 +74,10 @@ class Poller {
   int64_t event_watermark_ = 0;
   int64_t rowid_watermark_ = 0;
   bool more_events_ = false;  // the last event batch was full
+  // Learned but not yet applied; kept across a poll that failed halfway.
+  std::set<std::string> pending_reread_;  // runs named by new events
+  std::set<std::string> pending_steps_;   // runs whose steps to read again
+  std::map<std::string, double> pending_event_times_;
   std::chrono::steady_clock::time_point last_full_load_{};
   StateCondition condition_ = StateCondition::kOk;
   bool condition_logged_ = false;
