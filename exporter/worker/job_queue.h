@@ -1,0 +1,136 @@
+#ifndef PIPELINE_EXPORTER_WORKER_JOB_QUEUE_H_
+#define PIPELINE_EXPORTER_WORKER_JOB_QUEUE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/common/status.h"
+#include "exporter/worker/archival_log.h"
+#include "exporter/worker/job_stage.h"
+#include "exporter/worker/worker_event.h"
+#include "exporter/worker/worker_store.h"
+
+namespace pe {
+
+// One row of exporter_jobs.
+struct Job {
+  std::string run_id;
+  JobStage stage = JobStage::kQueued;
+  int64_t attempts = 0;
+  std::optional<double> next_attempt_at;  // Unix seconds; backoff
+  std::string last_error;
+  std::string lease_owner;  // empty: no lease
+  std::optional<double> lease_expires_at;
+  std::string run_ended_at;  // the run's ended_at as the orchestrator wrote it
+  double end_sort_key = 0;   // Unix seconds used to order the queue
+};
+
+// Whether a lease-guarded call found the caller still holding the lease.
+// kLost: the lease expired, or another owner claimed the job, or the job is
+// gone; nothing was written.
+enum class LeaseStatus { kHeld, kLost };
+
+// Results recorded in the same transaction as a stage change, so a crash
+// can never leave the stage advanced without its record, or the record
+// (and its event) written twice.
+struct AdvanceEffects {
+  std::optional<ArchiveRecord> archive;
+  std::optional<ReportRecord> report;
+  std::vector<WorkerEvent> events;
+};
+
+// The completion worker's durable work queue in exporter_jobs: one job per
+// run that reached a terminal state, processed oldest end first, shared
+// safely by several workers and several exporter processes through leases.
+//
+// State machine of exporter_jobs.stage:
+//
+// clang-format off
+//  terminal run --Enqueue--> queued -> archived -> verified -> reported -> done
+//  any non-final stage --Advance--> any stage but failed (done, skipped final)
+//  any non-final stage --Fail(retry_at)--> same stage, attempts + 1, backoff
+//  any non-final stage --Fail(no retry)--> failed (final)
+// clang-format on
+//
+// - queued: nothing done yet. archived: the archive is written and recorded
+//   (archival_log). verified: its integrity was checked. reported: the
+//   reports are written. done: nothing left. skipped: nothing to archive
+//   (e.g. no worktree); final. failed: given up after too many attempts;
+//   final, kept for operators (it counts in the backlog).
+// - Advance moves to any stage (a failed verification may go back to
+//   queued); the worker resumes a job from its recorded stage, so a restart
+//   never repeats a finished step.
+// - A job is claimable when its stage is not final, next_attempt_at is NULL
+//   or <= now, and it has no lease or an expired one. Claim sets
+//   lease_owner and lease_expires_at; Renew extends the lease; Advance, Fail
+//   and Release need the caller to hold an unexpired lease and report
+//   kLost otherwise. Reaching done/skipped/failed, Fail and Release clear
+//   the lease. Fail with a retry time keeps the stage, counts the attempt
+//   and sets next_attempt_at (backoff).
+//
+// Ordering: end_sort_key is the run's ended_at in Unix seconds, parsed with
+// pe::ParseTimestamp (SQL function pe_unix_time) so mixed timestamp formats
+// order correctly; a missing or unparsable ended_at falls back to
+// created_at, and if that fails too the run sorts last. Ties by run_id.
+//
+// Every method is one short transaction (IMMEDIATE for writes) with busy
+// retry; no file I/O happens inside. REQUIRES: store outlives this object
+// and is used from one thread; run two workers with two stores.
+class JobQueue {
+ public:
+  explicit JobQueue(WorkerStore* store) : store_(store) {}
+
+  // Adds a queued job for up to limit (keep it to hundreds: the insert
+  // transaction grows with it) terminal runs that have none yet,
+  // oldest end first. The runs are found by a read (no write lock; returns
+  // 0 at once if there are none) and inserted in one short IMMEDIATE
+  // transaction that checks each is still terminal. Returns how many were
+  // added.
+  Result<int64_t> Enqueue(double now, std::size_t limit);
+
+  // Atomically leases up to max claimable jobs to owner until
+  // now + lease_seconds, oldest end first. Never returns a job another
+  // owner holds an unexpired lease on.
+  Result<std::vector<Job>> Claim(const std::string& owner, double lease_seconds,
+                                 double now, std::size_t max);
+
+  Result<LeaseStatus> Renew(const std::string& owner, const std::string& run_id,
+                            double lease_seconds, double now);
+  Result<LeaseStatus> Advance(const std::string& owner,
+                              const std::string& run_id, JobStage new_stage,
+                              double now, const AdvanceEffects& effects = {});
+  // Counts a failed attempt with its error. retry_at set: retried from the
+  // same stage once now >= retry_at; nullopt: the job becomes failed.
+  Result<LeaseStatus> Fail(const std::string& owner, const std::string& run_id,
+                           const std::string& error,
+                           std::optional<double> retry_at, double now,
+                           const std::vector<WorkerEvent>& events = {});
+  // Gives the lease back without changing anything else.
+  Result<LeaseStatus> Release(const std::string& owner,
+                              const std::string& run_id, double now);
+
+  Result<std::optional<Job>> Get(const std::string& run_id);
+  // Jobs not done or skipped (failed ones included: they need attention).
+  Result<int64_t> Backlog();
+  // Number of jobs in each stage; every stage is present, 0 if none.
+  Result<std::map<JobStage, int64_t>> StageCounts();
+
+ private:
+  // Runs work in a write transaction if owner holds run_id's unexpired
+  // lease; kLost (nothing written) otherwise.
+  template <typename Fn>
+  Result<LeaseStatus> WithLease(const std::string& what,
+                                const std::string& owner,
+                                const std::string& run_id, double now,
+                                Fn&& work);
+
+  WorkerStore* store_;
+};
+
+}  // namespace pe
+
+#endif  // PIPELINE_EXPORTER_WORKER_JOB_QUEUE_H_

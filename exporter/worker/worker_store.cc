@@ -1,0 +1,117 @@
+#include "exporter/worker/worker_store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <set>
+#include <string_view>
+#include <utility>
+
+#include "exporter/common/timestamp.h"
+#include "exporter/worker/worker_schema.h"
+
+namespace pe {
+namespace {
+
+// SQL function pe_unix_time(text): Unix seconds of a contract timestamp in
+// any of its formats, NULL if missing or unparsable. Lets queries order
+// runs by time whatever mix of formats the orchestrator wrote.
+void UnixTimeFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (argc != 1 || sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const int len = sqlite3_value_bytes(argv[0]);
+  const auto parsed = ParseTimestamp(std::string_view(text, len));
+  if (parsed) {
+    sqlite3_result_double(ctx, *parsed);
+  } else {
+    sqlite3_result_null(ctx);
+  }
+}
+
+std::set<std::string> Columns(SQLite::Database& db, const std::string& table) {
+  std::set<std::string> names;
+  SQLite::Statement info(db, "PRAGMA table_info(" + table + ")");
+  while (info.executeStep()) names.insert(info.getColumn(1).getString());
+  return names;
+}
+
+}  // namespace
+
+WorkerStore::WorkerStore(std::string path, BusyRetryPolicy retry)
+    : path_(std::move(path)), retry_(retry) {}
+
+WorkerStore::~WorkerStore() = default;
+
+Result<std::unique_ptr<WorkerStore>> WorkerStore::Open(const std::string& path,
+                                                       BusyRetryPolicy retry) {
+  std::unique_ptr<WorkerStore> store(new WorkerStore(path, retry));
+  Status status = store->Init();
+  if (!status.ok())
+    return status.WithContext("open worker store '" + path + "'");
+  return store;
+}
+
+Status WorkerStore::Init() {
+  try {
+    db_ = std::make_unique<SQLite::Database>(
+        path_, SQLite::OPEN_READWRITE,
+        static_cast<int>(retry_.policy().busy_timeout.count()));
+    const int rc = sqlite3_create_function_v2(
+        db_->getHandle(), "pe_unix_time", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+        nullptr, &UnixTimeFunction, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      return SqliteErrorToStatus(rc, "register pe_unix_time",
+                                 sqlite3_errstr(rc));
+    }
+  } catch (const SQLite::Exception& e) {
+    return SqliteErrorToStatus(e.getErrorCode(), "open", e.what());
+  }
+
+  Status status = Read("check schema", [this](SQLite::Database& db) {
+    for (const char* table : {"runs", "steps", "events"}) {
+      if (Columns(db, table).empty()) {
+        return Status::NotFound(std::string("table '") + table +
+                                "' is missing: not an orchestrator database");
+      }
+    }
+    runs_has_updated_at_ = Columns(db, "runs").count("updated_at") > 0;
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+
+  return Write("create exporter tables", [](SQLite::Database& db) {
+    db.exec(kWorkerSchemaSql);
+    SQLite::Statement q(db,
+                        "SELECT value FROM exporter_meta "
+                        "WHERE key = 'schema_version'");
+    if (!q.executeStep()) return Status::Internal("schema_version missing");
+    const std::string version = q.getColumn(0).getString();
+    if (version != kWorkerSchemaVersion) {
+      return Status::InvalidArgument("exporter tables have schema version " +
+                                     version + ", expected " +
+                                     kWorkerSchemaVersion);
+    }
+    return Status::Ok();
+  });
+}
+
+Status WorkerStore::Write(const std::string& what, const Work& work) {
+  if (!db_) return Status::Internal(what + ": database not open");
+  return retry_.Run(what, [&]() {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    Status status = work(*db_);
+    if (!status.ok()) return status;  // tx's destructor rolls back
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Status WorkerStore::Read(const std::string& what, const Work& work) {
+  if (!db_) return Status::Internal(what + ": database not open");
+  return retry_.Run(what, [&]() { return work(*db_); });
+}
+
+}  // namespace pe

@@ -1,0 +1,229 @@
+#include "exporter/worker/worker_store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "exporter/worker/worker_recorder.h"
+#include "tests/support/fixture_db.h"
+#include "tests/support/temp_dir.h"
+
+namespace pe {
+namespace {
+
+using std::chrono::milliseconds;
+
+BusyRetryPolicy FastPolicy() {
+  return {.busy_timeout = milliseconds(200),
+          .max_attempts = 5,
+          .initial_backoff = milliseconds(10),
+          .max_backoff = milliseconds(100)};
+}
+
+std::map<std::string, std::string> SchemaSql(SQLite::Database& db) {
+  std::map<std::string, std::string> sql;
+  SQLite::Statement q(db, "SELECT name, sql FROM sqlite_master");
+  while (q.executeStep()) {
+    sql[q.getColumn(0).getString()] =
+        q.isColumnNull(1) ? "" : q.getColumn(1).getString();
+  }
+  return sql;
+}
+
+TEST(WorkerStoreTest,
+     CreatesItsTablesIdempotentlyAndLeavesOrchestratorTablesAlone) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  const auto before = SchemaSql(fixture.db());
+
+  for (int i = 0; i < 2; ++i) {
+    auto store = WorkerStore::Open(fixture.path(), FastPolicy());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+  }
+
+  const auto after = SchemaSql(fixture.db());
+  for (const char* table : {"runs", "steps", "events"}) {
+    ASSERT_TRUE(before.count(table)) << table;
+    EXPECT_EQ(after.at(table), before.at(table)) << table;
+  }
+  for (const char* table : {"archival_log", "exporter_jobs", "exporter_meta",
+                            "exporter_jobs_open"}) {
+    EXPECT_TRUE(after.count(table)) << table;
+  }
+  // Nothing but the exporter's own objects was added.
+  for (const auto& [name, sql] : after) {
+    if (before.count(name)) continue;
+    const bool ours = name.starts_with("exporter_") ||
+                      name.starts_with("archival_log") ||
+                      name.starts_with("sqlite_autoindex_exporter_") ||
+                      name.starts_with("sqlite_autoindex_archival_log");
+    EXPECT_TRUE(ours) << name;
+  }
+  SQLite::Statement version(
+      fixture.db(),
+      "SELECT value FROM exporter_meta WHERE key = 'schema_version'");
+  ASSERT_TRUE(version.executeStep());
+  EXPECT_EQ(version.getColumn(0).getString(), "1");
+}
+
+TEST(WorkerStoreTest, CreatesItsTablesOnceAWriterHoldingTheLockIsDone) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  std::promise<void> locked;
+  std::thread holder([&] {
+    SQLite::Database other(fixture.path(), SQLite::OPEN_READWRITE);
+    other.exec("BEGIN IMMEDIATE");
+    locked.set_value();
+    std::this_thread::sleep_for(milliseconds(300));
+    other.exec("COMMIT");
+  });
+  locked.get_future().wait();
+  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
+  holder.join();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE(fixture.db().tableExists("exporter_jobs"));
+}
+
+TEST(WorkerStoreTest, DatabaseWithoutOrchestratorTablesIsNotFound) {
+  testing::TempDir dir;
+  const std::string path = dir.File("other.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE unrelated (x INTEGER)");
+  }
+  auto store = WorkerStore::Open(path, FastPolicy());
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(store.status().message().find("'runs' is missing"),
+            std::string::npos)
+      << store.status().message();
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  EXPECT_FALSE(db.tableExists("exporter_jobs"));
+}
+
+TEST(WorkerStoreTest, MissingFileIsNotFoundAndNotCreated) {
+  testing::TempDir dir;
+  const std::string path = dir.File("absent.db");
+  auto store = WorkerStore::Open(path, FastPolicy());
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Status::Code::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(WorkerStoreTest, DetectsWhetherRunsHasUpdatedAt) {
+  testing::TempDir dir;
+  testing::FixtureDb current(dir.File("current.db"));
+  testing::FixtureDb legacy(dir.File("legacy.db"), /*legacy=*/true);
+  auto a = WorkerStore::Open(current.path(), FastPolicy());
+  auto b = WorkerStore::Open(legacy.path(), FastPolicy());
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_TRUE((*a)->runs_has_updated_at());
+  EXPECT_FALSE((*b)->runs_has_updated_at());
+}
+
+TEST(WorkerStoreTest, WriteRollsBackEverythingWhenTheWorkFails) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
+  ASSERT_TRUE(store.ok());
+  Status s = (*store)->Write("two inserts", [](SQLite::Database& db) {
+    db.exec(
+        "INSERT INTO archival_log (run_id, archive_path) VALUES ('r1', 'a')");
+    return Status::IoError("disk full");
+  });
+  EXPECT_EQ(s.code(), Status::Code::kIoError);
+  SQLite::Statement q(fixture.db(), "SELECT COUNT(*) FROM archival_log");
+  ASSERT_TRUE(q.executeStep());
+  EXPECT_EQ(q.getColumn(0).getInt64(), 0);
+}
+
+TEST(WorkerRecorderTest, UpsertsArchiveAndReportIntoOneRow) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
+  ASSERT_TRUE(store.ok());
+  WorkerRecorder recorder(store->get());
+
+  const int64_t big = int64_t{5} << 33;  // needs 64 bits
+  ASSERT_TRUE(recorder
+                  .RecordArchive("r1", {.archive_path = "old.zip",
+                                        .size_bytes = 1,
+                                        .sha256 = "00",
+                                        .integrity = "failed",
+                                        .archived_at = 1764929472.5})
+                  .ok());
+  ASSERT_TRUE(
+      recorder
+          .RecordReport("r1", {.json_path = "r.json", .html_path = "r.html"})
+          .ok());
+  ASSERT_TRUE(recorder
+                  .RecordArchive("r1", {.archive_path = "a/r1.zip",
+                                        .size_bytes = big,
+                                        .sha256 = "ab",
+                                        .integrity = "ok",
+                                        .archived_at = 1764929472.5})
+                  .ok());
+
+  auto row = recorder.Get("r1");
+  ASSERT_TRUE(row.ok());
+  ASSERT_TRUE(row->has_value());
+  const ArchivalLogRow& r = **row;
+  EXPECT_EQ(r.archive_path, "a/r1.zip");
+  EXPECT_EQ(r.size_bytes, big);
+  EXPECT_EQ(r.sha256, "ab");
+  EXPECT_EQ(r.integrity, "ok");
+  EXPECT_EQ(r.archived_at, "2025-12-05T10:11:12.500000+00:00");
+  EXPECT_EQ(r.report_json, "r.json");
+  EXPECT_EQ(r.report_html, "r.html");
+
+  auto missing = recorder.Get("nope");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST(WorkerRecorderTest, AppendsOnlyEventTypesTheContractAllows) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
+  ASSERT_TRUE(store.ok());
+  WorkerRecorder recorder(store->get());
+
+  EXPECT_TRUE(recorder
+                  .AppendEvent({.run_id = "r1",
+                                .type = "archival_failed",
+                                .severity = "error",
+                                .data_json = R"({"reason": "disk_full"})"},
+                               1764929472.0)
+                  .ok());
+  EXPECT_EQ(
+      recorder.AppendEvent({.run_id = "r1", .type = "run_failed"}, 1764929472.0)
+          .code(),
+      Status::Code::kInvalidArgument);
+  EXPECT_EQ(
+      recorder
+          .AppendEvent(
+              {.run_id = "r1", .type = "run_archived", .severity = "loud"},
+              1764929472.0)
+          .code(),
+      Status::Code::kInvalidArgument);
+
+  SQLite::Statement q(fixture.db(),
+                      "SELECT run_id, event_type, severity, timestamp, data "
+                      "FROM events");
+  ASSERT_TRUE(q.executeStep());
+  EXPECT_EQ(q.getColumn(0).getString(), "r1");
+  EXPECT_EQ(q.getColumn(1).getString(), "archival_failed");
+  EXPECT_EQ(q.getColumn(2).getString(), "error");
+  EXPECT_EQ(q.getColumn(3).getString(), "2025-12-05T10:11:12.000000+00:00");
+  EXPECT_EQ(q.getColumn(4).getString(), R"({"reason": "disk_full"})");
+  EXPECT_FALSE(q.executeStep());
+}
+
+}  // namespace
+}  // namespace pe
