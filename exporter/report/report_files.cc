@@ -3,16 +3,16 @@
 #include <filesystem>
 #include <system_error>
 
+#include "exporter/archive/run_id_path.h"
 #include "exporter/report/atomic_file.h"
 #include "exporter/report/report_html.h"
 #include "exporter/report/report_json.h"
-#include "exporter/report/report_run_id.h"
 
 namespace pe {
 
 Result<ReportPaths> WriteReports(const std::string& reports_dir,
                                  const RunReport& report) {
-  if (Status s = ValidateRunIdForReportPath(report.run_id); !s.ok()) {
+  if (Status s = ValidateRunIdForPath(report.run_id); !s.ok()) {
     return s.WithContext("write report");
   }
   std::error_code ec;

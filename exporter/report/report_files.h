@@ -15,7 +15,7 @@ struct ReportPaths {
 
 // Writes a run's two summary files, each atomically (atomic_file.h), JSON
 // first. Creates `reports_dir` (and its parents) when missing. The run id is
-// validated (report_run_id.h) before any path is built; an invalid one
+// validated (archive/run_id_path.h) before any path is built; an invalid one
 // writes nothing and returns InvalidArgument. A failure leaves the earlier
 // content of each file (or no file) in place and names the path.
 // Rewriting a report for the same run replaces both files.
