@@ -8,7 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "exporter/archive/unique_fd.h"
+#include "exporter/common/unique_fd.h"
 
 namespace pe {
 namespace {

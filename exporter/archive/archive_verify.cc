@@ -14,8 +14,8 @@
 
 #include "exporter/archive/manifest.h"
 #include "exporter/archive/sha256.h"
-#include "exporter/archive/unique_fd.h"
 #include "exporter/archive/zip_handles.h"
+#include "exporter/common/unique_fd.h"
 
 namespace pe {
 namespace {

@@ -21,8 +21,8 @@
 #include "exporter/archive/open_beneath.h"
 #include "exporter/archive/run_id_path.h"
 #include "exporter/archive/tree_walk.h"
-#include "exporter/archive/unique_fd.h"
 #include "exporter/archive/zip_handles.h"
+#include "exporter/common/unique_fd.h"
 
 namespace pe {
 namespace {

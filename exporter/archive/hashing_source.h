@@ -12,8 +12,8 @@
 #include "exporter/archive/archive_writer.h"
 #include "exporter/archive/deflate_pool.h"
 #include "exporter/archive/sha256.h"
-#include "exporter/archive/unique_fd.h"
 #include "exporter/common/status.h"
+#include "exporter/common/unique_fd.h"
 
 namespace pe {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "exporter/archive/unique_fd.h"
+#include "exporter/common/unique_fd.h"
 
 namespace pe {
 

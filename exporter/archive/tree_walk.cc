@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "exporter/archive/unique_fd.h"
+#include "exporter/common/unique_fd.h"
 #include "exporter/common/utf8.h"
 
 namespace pe {

@@ -9,31 +9,10 @@
 #include <cstring>
 #include <filesystem>
 
+#include "exporter/common/unique_fd.h"
+
 namespace pe {
 namespace {
-
-// Owns a file descriptor; closes it unless Close() was called.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  // Closes now and reports the result (close can fail on NFS, quota...).
-  int Close() {
-    const int fd = fd_;
-    fd_ = -1;
-    return ::close(fd);
-  }
-
- private:
-  int fd_;
-};
 
 // Removes the temporary file unless Release() was called.
 class TempFileGuard {
@@ -67,7 +46,7 @@ Status WriteAll(int fd, std::string_view content, const std::string& path) {
 }
 
 Status FsyncDirectory(const std::string& dir) {
-  ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return ErrnoStatus("open directory", dir);
   if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync directory", dir);
   return Status::Ok();
@@ -98,7 +77,7 @@ Status WriteFileAtomically(const std::string& path, std::string_view content) {
     if (raw_fd < 0 && errno != EEXIST) break;
   }
   if (raw_fd < 0) return ErrnoStatus("create temporary file", temp);
-  ScopedFd fd(raw_fd);
+  UniqueFd fd(raw_fd);
   TempFileGuard guard(temp);
 
   if (Status s = WriteAll(fd.get(), content, temp); !s.ok()) return s;

@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_ARCHIVE_UNIQUE_FD_H_
-#define PIPELINE_EXPORTER_ARCHIVE_UNIQUE_FD_H_
+#ifndef PIPELINE_EXPORTER_COMMON_UNIQUE_FD_H_
+#define PIPELINE_EXPORTER_COMMON_UNIQUE_FD_H_
 
 #include <unistd.h>
 
@@ -31,6 +31,8 @@ class UniqueFd {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
+  // Closes now and reports the result (close can fail on NFS, quota...).
+  int Close() { return ::close(release()); }
 
  private:
   int fd_ = -1;
@@ -38,4 +40,4 @@ class UniqueFd {
 
 }  // namespace pe
 
-#endif  // PIPELINE_EXPORTER_ARCHIVE_UNIQUE_FD_H_
+#endif  // PIPELINE_EXPORTER_COMMON_UNIQUE_FD_H_
