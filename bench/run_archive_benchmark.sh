@@ -3,8 +3,8 @@
 # 40 MiB of random binary, 20 gzip files), side by side in one run:
 #   - pipeline_exporter's ArchiveWriter (bench_archive; includes its
 #     built-in VerifyArchive: CRC, sizes, SHA-256 manifest, fsyncs),
-#     at the default deflate level 6 with and without deflate threads, and
-#     at level 3,
+#     at deflate level 6 with and without deflate threads, and at the
+#     default level 3,
 #   - Python shutil.make_archive + zipfile.testzip (the seed's method),
 #   - Info-ZIP zip -r -6 + unzip -t.
 # Each method runs REPS times (default 3) on the same tree; the table shows
@@ -42,9 +42,9 @@ cat $(find "${TREE}" -type f) >/dev/null
 NAMES=(
   "Python shutil.make_archive + testzip"
   "Info-ZIP zip -r -6 + unzip -t"
-  "ArchiveWriter, level 6 (default), deflate threads = cores"
+  "ArchiveWriter, level 6, deflate threads = cores"
   "ArchiveWriter, level 6, no deflate threads"
-  "ArchiveWriter, level 3, deflate threads = cores"
+  "ArchiveWriter, level 3 (default), deflate threads = cores"
 )
 run_one() {
   case "$1" in
