@@ -13,6 +13,8 @@
 #include "exporter/common/duration.h"
 #include "exporter/common/log.h"
 #include "exporter/http/web_server.h"
+#include "exporter/worker/completion_worker.h"
+#include "exporter/worker/worker_metrics.h"
 
 namespace pe {
 namespace {
@@ -82,6 +84,12 @@ int RunDaemon(const Config& config) {
 
   auto store = std::make_shared<SnapshotStore>();
   Poller poller(config, store);
+  std::shared_ptr<WorkerMetrics> worker_metrics;
+  if (config.worker_enabled) {
+    worker_metrics = std::make_shared<WorkerMetrics>();
+    poller.SetExtraText(
+        [worker_metrics] { return worker_metrics->Serialize(); });
+  }
   auto server =
       WebServer::Start(WebOptions{config.listen_address, config.telemetry_path,
                                   config.web_threads},
@@ -102,6 +110,12 @@ int RunDaemon(const Config& config) {
                           {"telemetry_path", config.telemetry_path}});
 
   PollLoop loop(&poller, config.poll_interval);
+  std::unique_ptr<CompletionWorker> worker;
+  if (config.worker_enabled) {
+    worker = std::make_unique<CompletionWorker>(
+        CompletionWorkerOptions::FromConfig(config), worker_metrics);
+    worker->Start();
+  }
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
@@ -112,6 +126,7 @@ int RunDaemon(const Config& config) {
     log::Info("shutting down", {{"signal", std::to_string(sig)}});
     break;
   }
+  if (worker) worker->Stop();  // cancels an archive being written
   loop.Stop();
   server->reset();
   log::Info("stopped");

@@ -99,8 +99,11 @@ void Poller::Publish() {
   // The per-run text is shared with earlier snapshots until a run changes.
   const auto& runs = exposition_.Parts();
   std::vector<Snapshot::Part> parts;
-  parts.reserve(runs.size() + 1);
+  parts.reserve(runs.size() + 2);
   parts.push_back(std::make_shared<const std::string>(metrics_.Serialize()));
+  if (extra_text_) {
+    parts.push_back(std::make_shared<const std::string>(extra_text_()));
+  }
   parts.insert(parts.end(), runs.begin(), runs.end());
   store_->Publish(std::make_shared<const Snapshot>(std::move(parts)));
 }

@@ -44,6 +44,13 @@ class Poller {
   // One poll; publishes a snapshot whatever the outcome.
   void PollOnce();
 
+  // Text appended to every snapshot after the state metrics, e.g. the
+  // completion worker's registry; called on the poller thread, so it must
+  // be thread-safe. Set before the first poll.
+  void SetExtraText(std::function<std::string()> extra_text) {
+    extra_text_ = std::move(extra_text);
+  }
+
   StateCondition condition() const { return condition_; }
   const RunTracker& tracker() const { return tracker_; }
 
@@ -66,6 +73,7 @@ class Poller {
   RunTracker tracker_;
   StateMetrics metrics_;
   RunExposition exposition_;
+  std::function<std::string()> extra_text_;
 
   bool initialized_ = false;    // a full load has succeeded once
   bool need_full_load_ = true;  // after (re)open

@@ -36,6 +36,19 @@ struct Config {
   std::string telemetry_path = "/metrics";
   int web_threads = 4;
 
+  // worker.*: the embedded completion worker (opt-in: it writes to the
+  // orchestrator's database).
+  bool worker_enabled = false;
+  bool worker_mark_complete = true;
+  std::string worker_worktrees_dir = ".worktrees";
+  std::string worker_archive_dir = ".archive";
+  std::string worker_reports_dir = "reports";
+  std::chrono::milliseconds worker_interval{10000};
+  std::chrono::milliseconds worker_lease{300000};
+  int worker_deflate_level = 6;
+  double worker_free_space_factor = 1.5;
+  std::chrono::milliseconds worker_retry_backoff{60000};
+
   // log.*
   std::string log_level = "info";  // debug, info, warn, error
   LogFormat log_format = LogFormat::kLogfmt;

@@ -1,7 +1,11 @@
 #include "exporter/config/options.h"
 
 #include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <stdexcept>
 
 #include "exporter/common/duration.h"
 
@@ -20,6 +24,51 @@ std::string CheckNotEmpty(std::string_view value) {
 }
 
 std::string CheckNothing(std::string_view) { return ""; }
+
+// Shortest text that parses back to the same value ("1.5", not "1.500000").
+std::string FormatFactor(double value) {
+  char buf[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, value);
+    if (std::strtod(buf, nullptr) == value) break;
+  }
+  return buf;
+}
+
+// A decimal factor (e.g. 1.5) from min up; kind kString, as the table has
+// no number kind beyond integers.
+Option FactorOption(std::string_view key, double Config::*field, double min,
+                    std::string_view help) {
+  Option option;
+  option.key = key;
+  option.kind = OptionKind::kString;
+  option.help = help;
+  option.set = [field, min](std::string_view text, Config& config) {
+    const std::string value(text);
+    std::size_t used = 0;
+    double parsed = 0;
+    try {
+      parsed = std::stod(value, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (value.empty() || used != value.size() || !std::isfinite(parsed)) {
+      return Status::InvalidArgument("invalid number " + Quoted(text) +
+                                     " (use a decimal number, e.g. 1.5)");
+    }
+    if (parsed < min) {
+      return Status::InvalidArgument("value " + Quoted(text) +
+                                     " too small (use at least " +
+                                     FormatFactor(min) + ")");
+    }
+    config.*field = parsed;
+    return Status::Ok();
+  };
+  option.get = [field](const Config& config) {
+    return FormatFactor(config.*field);
+  };
+  return option;
+}
 
 Option FlagOnly(Option option) {
   option.flag_only = true;
@@ -77,6 +126,41 @@ std::vector<Option> BuildOptions() {
                    CheckTelemetryPath, "Path under which to expose metrics."),
       IntOption("web.threads", &Config::web_threads, 1, 64,
                 "Number of HTTP worker threads (1 to 64)."),
+      BoolOption("worker.enabled", &Config::worker_enabled,
+                 "Run the completion worker: mark finished runs complete, "
+                 "archive and verify their worktrees and write their reports. "
+                 "Off by default: it writes to the orchestrator's database."),
+      BoolOption("worker.mark-complete", &Config::worker_mark_complete,
+                 "Let the worker mark running runs whose steps are all "
+                 "terminal as succeeded or partial (run_completed event)."),
+      StringOption("worker.worktrees-dir", &Config::worker_worktrees_dir,
+                   CheckNotEmpty,
+                   "Folder holding each run's worktree, <dir>/<run_id>/."),
+      StringOption("worker.archive-dir", &Config::worker_archive_dir,
+                   CheckNotEmpty,
+                   "Folder receiving one verified zip per run, "
+                   "<dir>/<run_id>.zip (created when missing)."),
+      StringOption("worker.reports-dir", &Config::worker_reports_dir,
+                   CheckNotEmpty,
+                   "Folder receiving <run_id>_summary.json and .html."),
+      DurationOption("worker.interval", &Config::worker_interval,
+                     milliseconds(100),
+                     "How often the worker looks for work when idle (at "
+                     "least 100ms)."),
+      DurationOption("worker.lease", &Config::worker_lease, milliseconds(1000),
+                     "How long a claimed job stays leased to this process "
+                     "without renewal; another exporter may take it over "
+                     "after that."),
+      IntOption("worker.deflate-level", &Config::worker_deflate_level, 1, 9,
+                "Deflate level of the archives (1 fastest to 9 smallest)."),
+      FactorOption("worker.free-space-factor",
+                   &Config::worker_free_space_factor, 1.0,
+                   "An archive is only started when the archive volume has "
+                   "this many times the worktree's bytes free (at least 1)."),
+      DurationOption("worker.retry-backoff", &Config::worker_retry_backoff,
+                     milliseconds(100),
+                     "Delay before a failed archival is retried; doubles with "
+                     "each failed attempt, up to 1h."),
       EnumOption<std::string>("log.level", &Config::log_level,
                               {{"debug", "debug"},
                                {"info", "info"},

@@ -102,6 +102,66 @@ const Def kParseErrors{"pipeline_exporter_parse_errors_total", Type::kCounter,
 const Def kKnownRuns{"pipeline_exporter_known_runs", Type::kGauge,
     "Runs in the state database as last read (the sum of pipeline_runs).",
     {}, "Exporter health"};
+
+const Def kWorkerBacklog{"pipeline_worker_backlog_runs", Type::kGauge,
+    "Terminal runs whose archive and reports are not done yet (failed jobs "
+    "included), as of the worker's latest iteration.",
+    {}, "Completion worker"};
+const Def kWorkerMarkedComplete{"pipeline_worker_runs_marked_complete_total",
+    Type::kCounter,
+    "Running runs with all steps terminal that the worker marked complete, by "
+    "new state (succeeded or partial).",
+    {"state"}, "Completion worker"};
+const Def kWorkerArchivesCreated{"pipeline_worker_archives_created_total",
+    Type::kCounter, "Run archives written, verified and recorded.",
+    {}, "Completion worker"};
+const Def kWorkerArchiveFailures{"pipeline_worker_archive_failures_total",
+    Type::kCounter,
+    "Failed archival attempts by reason (preflight, no_space, io, bad_input, "
+    "verify, cancelled, internal, ...); each is retried with backoff.",
+    {"reason"}, "Completion worker"};
+const Def kWorkerArchivesSkipped{"pipeline_worker_archives_skipped_total",
+    Type::kCounter,
+    "Runs not archived, by reason: no_worktree or invalid_run_id.",
+    {"reason"}, "Completion worker"};
+const Def kWorkerArchiveInputBytes{
+    "pipeline_worker_archive_input_bytes_total", Type::kCounter,
+    "Worktree file bytes read into archives that were created.",
+    {}, "Completion worker"};
+const Def kWorkerArchiveOutputBytes{
+    "pipeline_worker_archive_output_bytes_total", Type::kCounter,
+    "Bytes of the archives created.", {}, "Completion worker"};
+const Def kWorkerArchiveDuration{"pipeline_worker_archive_duration_seconds",
+    Type::kHistogram,
+    "Time taken to write and verify each archive that was created.",
+    {}, "Completion worker"};
+const Def kWorkerReportsGenerated{"pipeline_worker_reports_generated_total",
+    Type::kCounter, "Runs whose JSON and HTML reports were written.",
+    {}, "Completion worker"};
+const Def kWorkerReportFailures{"pipeline_worker_report_failures_total",
+    Type::kCounter, "Failed attempts to write a run's reports.",
+    {}, "Completion worker"};
+const Def kWorkerVolumeFree{"pipeline_worker_archive_volume_free_bytes",
+    Type::kGauge,
+    "Bytes available to the exporter on the archive directory's volume.",
+    {}, "Completion worker"};
+const Def kWorkerVolumeSize{"pipeline_worker_archive_volume_size_bytes",
+    Type::kGauge, "Total bytes of the archive directory's volume.",
+    {}, "Completion worker"};
+const Def kWorkerHeartbeat{"pipeline_worker_heartbeat_timestamp_seconds",
+    Type::kGauge,
+    "Unix time the worker last finished an iteration (whatever its outcome); "
+    "a stale value means the worker is stuck.",
+    {}, "Completion worker"};
+const Def kWorkerLastSuccess{
+    "pipeline_worker_last_success_timestamp_seconds", Type::kGauge,
+    "Unix time the worker last completed a run's job (archived or skipped, "
+    "and reported).",
+    {}, "Completion worker"};
+const Def kWorkerArchiveProgress{"pipeline_worker_archive_progress_ratio",
+    Type::kGauge,
+    "Share (0 to 1) of the current archive's input bytes read; 0 when idle.",
+    {}, "Completion worker"};
 // clang-format on
 
 const std::vector<const Def*>& AllDefs() {
@@ -129,7 +189,22 @@ const std::vector<const Def*>& AllDefs() {
                                                &kTrackedRuns,
                                                &kTrackedRunsDropped,
                                                &kParseErrors,
-                                               &kKnownRuns};
+                                               &kKnownRuns,
+                                               &kWorkerBacklog,
+                                               &kWorkerMarkedComplete,
+                                               &kWorkerArchivesCreated,
+                                               &kWorkerArchiveFailures,
+                                               &kWorkerArchivesSkipped,
+                                               &kWorkerArchiveInputBytes,
+                                               &kWorkerArchiveOutputBytes,
+                                               &kWorkerArchiveDuration,
+                                               &kWorkerReportsGenerated,
+                                               &kWorkerReportFailures,
+                                               &kWorkerVolumeFree,
+                                               &kWorkerVolumeSize,
+                                               &kWorkerHeartbeat,
+                                               &kWorkerLastSuccess,
+                                               &kWorkerArchiveProgress};
   return defs;
 }
 
@@ -196,6 +271,12 @@ const std::vector<double>& RunDurationBuckets() {
 const std::vector<double>& PollDurationBuckets() {
   static const std::vector<double> buckets = {
       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return buckets;
+}
+
+const std::vector<double>& ArchiveDurationBuckets() {
+  static const std::vector<double> buckets = {
+      0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800};
   return buckets;
 }
 

@@ -50,6 +50,23 @@ extern const Def kTrackedRunsDropped;
 extern const Def kParseErrors;
 extern const Def kKnownRuns;
 
+// The completion worker (worker.enabled).
+extern const Def kWorkerBacklog;
+extern const Def kWorkerMarkedComplete;
+extern const Def kWorkerArchivesCreated;
+extern const Def kWorkerArchiveFailures;
+extern const Def kWorkerArchivesSkipped;
+extern const Def kWorkerArchiveInputBytes;
+extern const Def kWorkerArchiveOutputBytes;
+extern const Def kWorkerArchiveDuration;
+extern const Def kWorkerReportsGenerated;
+extern const Def kWorkerReportFailures;
+extern const Def kWorkerVolumeFree;
+extern const Def kWorkerVolumeSize;
+extern const Def kWorkerHeartbeat;
+extern const Def kWorkerLastSuccess;
+extern const Def kWorkerArchiveProgress;
+
 // Every declaration, in exposition order.
 const std::vector<const Def*>& AllDefs();
 
@@ -64,6 +81,8 @@ std::string ReferenceMarkdown();
 // Buckets of pipeline_run_duration_seconds and of the poll duration.
 const std::vector<double>& RunDurationBuckets();
 const std::vector<double>& PollDurationBuckets();
+// Buckets of pipeline_worker_archive_duration_seconds.
+const std::vector<double>& ArchiveDurationBuckets();
 
 }  // namespace pe::metrics
 

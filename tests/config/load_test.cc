@@ -74,6 +74,16 @@ TEST(ConfigOptionsTest, DeclaresEveryKeyOnceInLowercaseDottedForm) {
       "web.listen-address",
       "web.telemetry-path",
       "web.threads",
+      "worker.enabled",
+      "worker.mark-complete",
+      "worker.worktrees-dir",
+      "worker.archive-dir",
+      "worker.reports-dir",
+      "worker.interval",
+      "worker.lease",
+      "worker.deflate-level",
+      "worker.free-space-factor",
+      "worker.retry-backoff",
       "log.level",
       "log.format",
   };
@@ -361,7 +371,9 @@ TEST(LoadConfigTest, HelpListsUsageAndEveryFlagWithDefault) {
     EXPECT_THAT(text, HasSubstr("pipeline_exporter simulate --help"));
     EXPECT_THAT(text, HasSubstr("--version"));
     for (const Option& option : Options()) {
-      EXPECT_THAT(text, HasSubstr("--" + std::string(option.key) + "="));
+      EXPECT_THAT(text, HasSubstr(option.kind == OptionKind::kBool
+                                      ? "--[no-]" + std::string(option.key)
+                                      : "--" + std::string(option.key) + "="));
     }
     EXPECT_THAT(text, HasSubstr("--state.poll-interval=DURATION"));
     EXPECT_THAT(text, HasSubstr("--log.format=logfmt|json"));
@@ -594,7 +606,10 @@ TEST(ConfigReferenceTest, MarkdownTableHasARowForEveryKey) {
   for (char c : markdown) rows += c == '\n';
   EXPECT_EQ(rows, Options().size() + 2);
   for (const Option& option : Options()) {
-    EXPECT_THAT(markdown, HasSubstr("`--" + std::string(option.key) + "`"));
+    const std::string flag =
+        (option.kind == OptionKind::kBool ? "`--[no-]" : "`--") +
+        std::string(option.key) + "`";
+    EXPECT_THAT(markdown, HasSubstr(flag));
   }
   EXPECT_THAT(markdown,
               HasSubstr("| `--state.poll-interval` / `state.poll-interval` | "

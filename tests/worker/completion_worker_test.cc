@@ -1,0 +1,376 @@
+#include "exporter/worker/completion_worker.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "exporter/archive/archive_verify.h"
+#include "tests/support/fixture_db.h"
+#include "tests/support/temp_dir.h"
+
+namespace pe {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+struct EventRow {
+  std::string type, severity, data;
+};
+
+struct JobRow {
+  std::string stage;
+  int64_t attempts = 0;
+  std::optional<double> next_attempt_at;
+};
+
+void WriteFile(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+// A contract database, a worktrees folder and the worker's output folders
+// in one temporary directory.
+class CompletionWorkerTest : public ::testing::Test {
+ protected:
+  CompletionWorkerTest() : db_(dir_.File("state.db")) {}
+
+  CompletionWorkerOptions Options() const {
+    CompletionWorkerOptions options;
+    options.db_path = dir_.File("state.db");
+    options.worktrees_dir = dir_.File("worktrees");
+    options.archive_dir = dir_.File("archive");
+    options.reports_dir = dir_.File("reports");
+    options.retry_backoff = milliseconds(60000);
+    options.busy = {.busy_timeout = milliseconds(200),
+                    .max_attempts = 5,
+                    .initial_backoff = milliseconds(10),
+                    .max_backoff = milliseconds(100)};
+    return options;
+  }
+
+  // A running run whose steps are all terminal, one of them failed.
+  void AddFinishedRun(const std::string& run_id) {
+    db_.AddRun({.run_id = run_id});
+    db_.AddStep(run_id, "build", "completed", "2025-12-05T10:00:10",
+                "2025-12-05T10:01:00");
+    db_.AddStep(run_id, "test", "failed", "2025-12-05T10:01:00",
+                "2025-12-05T10:02:00", "<script>alert(1)</script>");
+  }
+
+  void AddEndedRun(const std::string& run_id) {
+    db_.AddRun({.run_id = run_id,
+                .state = "succeeded",
+                .ended_at = "2025-12-05T10:05:00"});
+    db_.AddStep(run_id, "build", "completed", "2025-12-05T10:00:10",
+                "2025-12-05T10:01:00");
+  }
+
+  void AddWorktree(const std::string& run_id) {
+    const fs::path root = dir_.path() / "worktrees" / run_id;
+    WriteFile(root / "logs" / "build.log", std::string(200000, 'x'));
+    WriteFile(root / "README.txt", "hello\n");
+    fs::create_directories(root / "empty");
+  }
+
+  std::vector<EventRow> Events(const std::string& run_id) {
+    SQLite::Database db(dir_.File("state.db"), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db,
+                        "SELECT event_type, severity, COALESCE(data, '') "
+                        "FROM events WHERE run_id = ? ORDER BY id");
+    q.bind(1, run_id);
+    std::vector<EventRow> rows;
+    while (q.executeStep()) {
+      rows.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                      q.getColumn(2).getString()});
+    }
+    return rows;
+  }
+
+  std::vector<std::string> EventTypes(const std::string& run_id) {
+    std::vector<std::string> types;
+    for (const EventRow& e : Events(run_id)) types.push_back(e.type);
+    return types;
+  }
+
+  std::optional<JobRow> Job(const std::string& run_id) {
+    SQLite::Database db(dir_.File("state.db"), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db,
+                        "SELECT stage, attempts, next_attempt_at FROM "
+                        "exporter_jobs WHERE run_id = ?");
+    q.bind(1, run_id);
+    if (!q.executeStep()) return std::nullopt;
+    JobRow row{q.getColumn(0).getString(), q.getColumn(1).getInt64(),
+               std::nullopt};
+    if (!q.isColumnNull(2)) row.next_attempt_at = q.getColumn(2).getDouble();
+    return row;
+  }
+
+  int64_t ArchivalLogRows() {
+    SQLite::Database db(dir_.File("state.db"), SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT COUNT(*) FROM archival_log").getInt64();
+  }
+
+  std::string RunState(const std::string& run_id) {
+    SQLite::Database db(dir_.File("state.db"), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT state FROM runs WHERE run_id = ?");
+    q.bind(1, run_id);
+    EXPECT_TRUE(q.executeStep());
+    return q.getColumn(0).getString();
+  }
+
+  std::vector<std::string> FilesUnder(const std::string& name) {
+    std::vector<std::string> files;
+    if (!fs::exists(dir_.path() / name)) return files;
+    for (const auto& entry : fs::directory_iterator(dir_.path() / name)) {
+      files.push_back(entry.path().filename().string());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+  }
+
+  testing::TempDir dir_;
+  testing::FixtureDb db_;
+};
+
+TEST_F(CompletionWorkerTest, FinishedRunIsMarkedArchivedAndReportedOnce) {
+  AddFinishedRun("run-1");
+  AddWorktree("run-1");
+  auto metrics = std::make_shared<WorkerMetrics>();
+  {
+    CompletionWorker worker(Options(), metrics);
+    auto first = worker.RunOnce();
+    ASSERT_TRUE(first.ok()) << first.status().message();
+    EXPECT_TRUE(*first);
+    auto second = worker.RunOnce();
+    ASSERT_TRUE(second.ok()) << second.status().message();
+    EXPECT_FALSE(*second);
+  }
+
+  EXPECT_EQ(RunState("run-1"), "partial");
+  EXPECT_EQ(EventTypes("run-1"),
+            (std::vector<std::string>{"run_completed", "run_archived",
+                                      "report_generated"}));
+  ASSERT_TRUE(Job("run-1").has_value());
+  EXPECT_EQ(Job("run-1")->stage, "done");
+  EXPECT_EQ(ArchivalLogRows(), 1);
+
+  const std::string zip = dir_.File("archive/run-1.zip");
+  VerifyResult verified = VerifyArchive(zip, "run-1");
+  EXPECT_TRUE(verified.ok) << verified.problem;
+  EXPECT_EQ(FilesUnder("archive"), std::vector<std::string>{"run-1.zip"});
+  EXPECT_EQ(
+      FilesUnder("reports"),
+      (std::vector<std::string>{"run-1_summary.html", "run-1_summary.json"}));
+
+  const std::string text = metrics->Serialize();
+  EXPECT_NE(text.find("pipeline_worker_archives_created_total 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("pipeline_worker_reports_generated_total 1"),
+            std::string::npos);
+  EXPECT_NE(
+      text.find("pipeline_worker_runs_marked_complete_total{state=\"partial\"} "
+                "1"),
+      std::string::npos);
+  EXPECT_NE(text.find("pipeline_worker_backlog_runs 0"), std::string::npos);
+
+  // A new worker (a restart) on the same file finds nothing left to do.
+  const auto mtime = fs::last_write_time(zip);
+  CompletionWorker restarted(Options(), std::make_shared<WorkerMetrics>());
+  auto again = restarted.RunOnce();
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_FALSE(*again);
+  EXPECT_EQ(Events("run-1").size(), 3u);
+  EXPECT_EQ(ArchivalLogRows(), 1);
+  EXPECT_EQ(fs::last_write_time(zip), mtime);
+}
+
+TEST_F(CompletionWorkerTest, HostileRunIdIsSkippedWithoutTouchingPaths) {
+  const std::string hostile = "../escape";
+  AddEndedRun(hostile);
+  // What the id would name if it became a path: must stay untouched.
+  WriteFile(dir_.path() / "escape" / "secret.txt", "secret");
+
+  CompletionWorker worker(Options(), std::make_shared<WorkerMetrics>());
+  auto result = worker.RunOnce();
+  ASSERT_TRUE(result.ok()) << result.status().message();
+
+  ASSERT_TRUE(Job(hostile).has_value());
+  EXPECT_EQ(Job(hostile)->stage, "skipped");
+  const auto events = Events(hostile);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "archival_skipped");
+  EXPECT_NE(events[0].data.find("invalid_run_id"), std::string::npos);
+  EXPECT_TRUE(FilesUnder("archive").empty());
+  EXPECT_TRUE(FilesUnder("reports").empty());
+  EXPECT_FALSE(fs::exists(dir_.path() / "escape.zip"));
+  EXPECT_FALSE(fs::exists(dir_.path() / "escape_summary.json"));
+  EXPECT_EQ(ArchivalLogRows(), 0);
+}
+
+TEST_F(CompletionWorkerTest, MissingWorktreeIsSkippedButStillReported) {
+  AddEndedRun("run-gone");
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorker worker(Options(), metrics);
+  auto result = worker.RunOnce();
+  ASSERT_TRUE(result.ok()) << result.status().message();
+
+  EXPECT_EQ(Job("run-gone")->stage, "skipped");
+  EXPECT_EQ(EventTypes("run-gone"),
+            (std::vector<std::string>{"archival_skipped", "report_generated"}));
+  EXPECT_NE(Events("run-gone")[0].data.find("no_worktree"), std::string::npos);
+  EXPECT_TRUE(FilesUnder("archive").empty());
+  EXPECT_EQ(FilesUnder("reports"),
+            (std::vector<std::string>{"run-gone_summary.html",
+                                      "run-gone_summary.json"}));
+  EXPECT_NE(metrics->Serialize().find(
+                "pipeline_worker_archives_skipped_total{reason=\"no_worktree\"}"
+                " 1"),
+            std::string::npos);
+}
+
+TEST_F(CompletionWorkerTest, UnwritableArchiveDirFailsWithBackoffNoPartial) {
+  AddEndedRun("run-2");
+  AddWorktree("run-2");
+  WriteFile(dir_.path() / "archive", "not a directory");
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorker worker(Options(), metrics);
+  const double before = std::chrono::duration<double>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  auto result = worker.RunOnce();
+  ASSERT_TRUE(result.ok()) << result.status().message();
+
+  const auto job = Job("run-2");
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->stage, "queued");
+  EXPECT_EQ(job->attempts, 1);
+  ASSERT_TRUE(job->next_attempt_at.has_value());
+  EXPECT_GE(*job->next_attempt_at, before + 59);
+  const auto events = Events("run-2");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "archival_failed");
+  EXPECT_EQ(events[0].severity, "error");
+  EXPECT_EQ(ArchivalLogRows(), 0);
+  EXPECT_TRUE(fs::is_regular_file(dir_.path() / "archive"));
+  EXPECT_TRUE(FilesUnder("reports").empty());
+  EXPECT_TRUE(fs::exists(dir_.path() / "worktrees/run-2/README.txt"));
+
+  // Within the backoff nothing is retried.
+  auto again = worker.RunOnce();
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+  EXPECT_EQ(Events("run-2").size(), 1u);
+  EXPECT_NE(metrics->Serialize().find(
+                "pipeline_worker_archive_failures_total{reason=\"io\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(CompletionWorkerTest, FailedPreflightIsRetriedLaterWithItsEvent) {
+  AddEndedRun("run-3");
+  AddWorktree("run-3");
+  CompletionWorkerOptions options = Options();
+  options.free_space_factor = 1e9;  // 200 TB: no test volume has it
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorker worker(options, metrics);
+  auto result = worker.RunOnce();
+  ASSERT_TRUE(result.ok()) << result.status().message();
+
+  EXPECT_EQ(Job("run-3")->stage, "queued");
+  EXPECT_EQ(Job("run-3")->attempts, 1);
+  EXPECT_EQ(EventTypes("run-3"),
+            std::vector<std::string>{"archival_preflight_failed"});
+  EXPECT_TRUE(FilesUnder("archive").empty());
+  EXPECT_EQ(ArchivalLogRows(), 0);
+  const std::string text = metrics->Serialize();
+  EXPECT_NE(
+      text.find(
+          "pipeline_worker_archive_failures_total{reason=\"preflight\"} 1"),
+      std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("pipeline_worker_archive_volume_size_bytes 0\n"),
+            std::string::npos);
+}
+
+TEST_F(CompletionWorkerTest, ItsThreadProcessesRunsUntilStopped) {
+  AddFinishedRun("run-4");
+  AddWorktree("run-4");
+  CompletionWorkerOptions options = Options();
+  options.interval = milliseconds(100);
+  CompletionWorker worker(options, std::make_shared<WorkerMetrics>());
+  worker.Start();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      const auto job = Job("run-4");
+      if (job && job->stage == "done") break;
+    } catch (const SQLite::Exception&) {
+      // The worker has not created its tables yet.
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  worker.Stop();
+  ASSERT_TRUE(Job("run-4").has_value());
+  EXPECT_EQ(Job("run-4")->stage, "done");
+  EXPECT_TRUE(fs::is_regular_file(dir_.path() / "archive" / "run-4.zip"));
+  worker.Stop();  // idempotent
+}
+
+TEST_F(CompletionWorkerTest, ResumesAJobFromItsRecordedStage) {
+  AddEndedRun("run-5");
+  AddWorktree("run-5");
+  {
+    // An earlier process archived the run, recorded it, then died.
+    auto store = WorkerStore::Open(dir_.File("state.db"), Options().busy);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    JobQueue queue(store->get());
+    const double now = 1764929472;
+    ASSERT_TRUE(queue.Enqueue(now, 10).ok());
+    auto claimed = queue.Claim("earlier", 60, now, 1);
+    ASSERT_TRUE(claimed.ok() && claimed->size() == 1u);
+    AdvanceEffects effects;
+    effects.archive =
+        ArchiveRecord{"/elsewhere/run-5.zip", 123, "ab", "verified", now};
+    effects.events.push_back({"run-5", "run_archived", "info", ""});
+    ASSERT_TRUE(
+        queue.Advance("earlier", "run-5", JobStage::kVerified, now, effects)
+            .ok());
+    ASSERT_TRUE(queue.Release("earlier", "run-5", now).ok());
+  }
+
+  CompletionWorker worker(Options(), std::make_shared<WorkerMetrics>());
+  auto result = worker.RunOnce();
+  ASSERT_TRUE(result.ok()) << result.status().message();
+
+  EXPECT_EQ(Job("run-5")->stage, "done");
+  EXPECT_EQ(EventTypes("run-5"),
+            (std::vector<std::string>{"run_archived", "report_generated"}));
+  EXPECT_TRUE(FilesUnder("archive").empty()) << "archived a second time";
+  std::ifstream json(dir_.path() / "reports" / "run-5_summary.json");
+  const std::string text((std::istreambuf_iterator<char>(json)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("/elsewhere/run-5.zip"), std::string::npos) << text;
+}
+
+TEST_F(CompletionWorkerTest, OwnerNamesHostPidAndRandomSuffix) {
+  CompletionWorker a(Options(), nullptr);
+  CompletionWorker b(Options(), nullptr);
+  EXPECT_NE(a.owner(), b.owner());
+  EXPECT_NE(a.owner().find(":" + std::to_string(::getpid()) + ":"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace pe
