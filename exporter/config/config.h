@@ -45,7 +45,7 @@ struct Config {
   std::string worker_reports_dir = "reports";
   std::chrono::milliseconds worker_interval{10000};
   std::chrono::milliseconds worker_lease{300000};
-  int worker_deflate_level = 6;
+  int worker_deflate_level = 3;  // see ArchiveOptions::deflate_level
   double worker_free_space_factor = 1.5;
   std::chrono::milliseconds worker_retry_backoff{60000};
 
