@@ -1,12 +1,11 @@
 #include "exporter/metrics/state_metrics.h"
 
-#include <prometheus/text_serializer.h>
-
 #include <algorithm>
 
 #include "exporter/common/build_info.h"
 #include "exporter/common/label_value.h"
 #include "exporter/metrics/metric_defs.h"
+#include "exporter/metrics/registry_text.h"
 
 namespace pe {
 namespace {
@@ -217,31 +216,7 @@ void StateMetrics::RecordPoll(std::string_view result, StateCondition condition,
 }
 
 std::string StateMetrics::Serialize() const {
-  auto families = registry_->Collect();
-  // Families in declaration order (metric_defs.cc), series in label order.
-  const auto& defs = metrics::AllDefs();
-  const auto rank = [&](const prometheus::MetricFamily& f) {
-    for (std::size_t i = 0; i < defs.size(); ++i) {
-      if (defs[i]->name == f.name) return i;
-    }
-    return defs.size();
-  };
-  std::stable_sort(
-      families.begin(), families.end(),
-      [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
-  for (auto& family : families) {
-    std::sort(family.metric.begin(), family.metric.end(),
-              [](const prometheus::ClientMetric& a,
-                 const prometheus::ClientMetric& b) {
-                const auto key = [](const prometheus::ClientMetric& m) {
-                  std::vector<std::pair<std::string, std::string>> k;
-                  for (const auto& l : m.label) k.emplace_back(l.name, l.value);
-                  return k;
-                };
-                return key(a) < key(b);
-              });
-  }
-  return prometheus::TextSerializer().Serialize(families);
+  return metrics::SerializeInDeclarationOrder(*registry_);
 }
 
 }  // namespace pe

@@ -11,6 +11,8 @@
 #include <set>
 #include <tuple>
 
+#include "exporter/common/sqlite_status.h"
+
 namespace pe {
 
 struct StateReader::Statements {
@@ -56,33 +58,6 @@ class ResetOnExit {
  private:
   SQLite::Statement& stmt_;
 };
-
-Status FromSqliteError(int code, const std::string& what,
-                       const std::string& message) {
-  const std::string text = what + ": " + message;
-  switch (code & 0xFF) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return Status::Busy(text);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return Status::Corruption(text);
-    case SQLITE_CANTOPEN:
-      return Status::NotFound(text);
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_PROTOCOL:
-      return Status::IoError(text);
-    case SQLITE_ERROR:
-      if (message.find("no such table") != std::string::npos ||
-          message.find("no such column") != std::string::npos) {
-        return Status::NotFound(text);
-      }
-      return Status::Internal(text);
-    default:
-      return Status::Internal(text);
-  }
-}
 
 const char* Text(SQLite::Statement& stmt, int col) {
   return stmt.isColumnNull(col) ? nullptr : stmt.getColumn(col).getText();
@@ -135,7 +110,7 @@ Status StateReader::Guard(const std::string& what, Fn&& fn) {
   try {
     return fn();
   } catch (const SQLite::Exception& e) {
-    return FromSqliteError(e.getErrorCode(), what, e.what());
+    return SqliteErrorToStatus(e.getErrorCode(), what, e.what());
   } catch (const std::exception& e) {
     return Status::Internal(what + ": " + e.what());
   }
@@ -194,8 +169,8 @@ Status StateReader::Open() {
     db_->exec("PRAGMA query_only = 1");
   } catch (const SQLite::Exception& e) {
     db_.reset();
-    return FromSqliteError(e.getErrorCode(),
-                           "open state database '" + path_ + "'", e.what());
+    return SqliteErrorToStatus(e.getErrorCode(),
+                               "open state database '" + path_ + "'", e.what());
   }
   inode_ = static_cast<uint64_t>(st.st_ino);
   device_ = static_cast<uint64_t>(st.st_dev);

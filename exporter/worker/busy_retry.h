@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "exporter/common/sqlite_status.h"
 #include "exporter/common/status.h"
 
 namespace pe {
@@ -22,11 +23,6 @@ struct BusyRetryPolicy {
   std::chrono::milliseconds initial_backoff{50};
   std::chrono::milliseconds max_backoff{1000};
 };
-
-// Maps an SQLite result code (primary or extended) and message to a Status.
-// SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT and SQLITE_LOCKED are Busy.
-Status SqliteErrorToStatus(int code, const std::string& what,
-                           const std::string& message);
 
 // Runs a unit of database work again while it reports Busy. The work must
 // be a whole transaction that leaves nothing behind when it fails (an

@@ -1,10 +1,9 @@
 #include "exporter/worker/worker_metrics.h"
 
-#include <prometheus/text_serializer.h>
-
 #include <algorithm>
 
 #include "exporter/metrics/metric_defs.h"
+#include "exporter/metrics/registry_text.h"
 
 namespace pe {
 namespace {
@@ -100,18 +99,7 @@ void WorkerMetrics::Succeeded(double now) { last_success_.Set(now); }
 void WorkerMetrics::SetProgress(double ratio) { progress_.Set(ratio); }
 
 std::string WorkerMetrics::Serialize() const {
-  auto families = registry_->Collect();
-  const auto& defs = metrics::AllDefs();
-  const auto rank = [&](const prometheus::MetricFamily& f) {
-    for (std::size_t i = 0; i < defs.size(); ++i) {
-      if (defs[i]->name == f.name) return i;
-    }
-    return defs.size();
-  };
-  std::stable_sort(
-      families.begin(), families.end(),
-      [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
-  return prometheus::TextSerializer().Serialize(families);
+  return metrics::SerializeInDeclarationOrder(*registry_);
 }
 
 }  // namespace pe
