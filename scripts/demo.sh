@@ -209,13 +209,21 @@ step "Starting the simulated orchestrator (500 finished runs, then live)"
 start simulator "${EXPORTER}" simulate \
   --db "${DB}" --worktrees "${DEMO_DIR}/worktrees" \
   --seed 42 --bulk 500 --bulk-active 20 \
-  --live --runs-per-minute 30 --step-seconds 3
+  --live --runs-per-minute 30 --step-seconds 3 --no-complete-runs
 
-step "Starting pipeline_exporter"
+# The completion worker marks the simulator's finished runs complete, then
+# archives and reports every finished run (the bulk-loaded history has no
+# worktree folders: those runs are reported and their archival skipped).
+step "Starting pipeline_exporter (with the completion worker)"
 start exporter "${EXPORTER}" \
   --state.db="${DB}" \
   --state.poll-interval=2s \
-  --web.listen-address="${EXPORTER_ADDRESS}"
+  --web.listen-address="${EXPORTER_ADDRESS}" \
+  --worker.enabled \
+  --worker.interval=2s \
+  --worker.worktrees-dir="${DEMO_DIR}/worktrees" \
+  --worker.archive-dir="${DEMO_DIR}/archive" \
+  --worker.reports-dir="${DEMO_DIR}/reports"
 
 if ((with_alertmanager)); then
   step "Starting Alertmanager"
@@ -253,6 +261,8 @@ fi
 if ((with_alertmanager)); then
   printf '  Alertmanager UI:    http://%s/\n' "${ALERTMANAGER_ADDRESS}"
 fi
+printf '  Run reports:        %s/%s/reports/*_summary.html\n' "${REPO_ROOT}" "${DEMO_DIR}"
+printf '  Run archives:       %s/%s/archive/*.zip\n' "${REPO_ROOT}" "${DEMO_DIR}"
 printf '  Logs:               %s/%s/*.log\n' "${REPO_ROOT}" "${DEMO_DIR}"
 printf '\nPress Ctrl-C to stop.\n'
 
