@@ -7,21 +7,18 @@
 #include <string>
 
 #include "exporter/sim/bulk_load.h"
+#include "tests/support/sql_query.h"
 #include "tests/support/temp_dir.h"
 
 namespace pe::sim {
 namespace {
 
+using testing::Count;
+
 using std::chrono::system_clock;
 
 const system_clock::time_point kNow =
     system_clock::time_point(std::chrono::seconds(1764928800));
-
-int64_t Count(SQLite::Database& db, const std::string& sql) {
-  SQLite::Statement q(db, sql);
-  q.executeStep();
-  return q.getColumn(0).getInt64();
-}
 
 class AdvanceActiveRunsTest : public ::testing::Test {
  protected:

@@ -10,41 +10,20 @@
 
 #include "exporter/common/timestamp.h"
 #include "exporter/sim/run_id.h"
+#include "tests/support/sql_query.h"
 #include "tests/support/temp_dir.h"
 
 namespace pe::sim {
 namespace {
+
+using testing::Count;
+using testing::Dump;
 
 using std::chrono::system_clock;
 
 // 2025-12-05T10:00:00Z
 const system_clock::time_point kNow =
     system_clock::time_point(std::chrono::seconds(1764928800));
-
-int64_t Count(SQLite::Database& db, const std::string& sql) {
-  SQLite::Statement q(db, sql);
-  q.executeStep();
-  return q.getColumn(0).getInt64();
-}
-
-// Every row of the three tables as text, in key order.
-std::string Dump(const std::string& path) {
-  SQLite::Database db(path);
-  std::string out;
-  for (const char* sql : {"SELECT * FROM runs ORDER BY run_id",
-                          "SELECT * FROM steps ORDER BY run_id, step_id",
-                          "SELECT * FROM events ORDER BY id"}) {
-    SQLite::Statement q(db, sql);
-    while (q.executeStep()) {
-      for (int i = 0; i < q.getColumnCount(); ++i) {
-        out += q.getColumn(i).isNull() ? "NULL" : q.getColumn(i).getString();
-        out += '|';
-      }
-      out += '\n';
-    }
-  }
-  return out;
-}
 
 class BulkLoadTest : public ::testing::Test {
  protected:

@@ -7,10 +7,13 @@
 #include <string>
 
 #include "tests/support/fixture_db.h"
+#include "tests/support/sql_query.h"
 #include "tests/support/temp_dir.h"
 
 namespace pe::sim {
 namespace {
+
+using testing::Count;
 
 // 2025-12-05T10:00:00Z
 constexpr Micros kCutoff = 1764928800LL * kMicrosPerSecond;
@@ -20,12 +23,6 @@ std::set<std::string> RunIds(SQLite::Database& db) {
   SQLite::Statement q(db, "SELECT run_id FROM runs");
   while (q.executeStep()) ids.insert(q.getColumn(0).getString());
   return ids;
-}
-
-int64_t Count(SQLite::Database& db, const std::string& sql) {
-  SQLite::Statement q(db, sql);
-  q.executeStep();
-  return q.getColumn(0).getInt64();
 }
 
 class PruneTerminalRunsTest : public ::testing::Test {

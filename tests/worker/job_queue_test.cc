@@ -14,10 +14,13 @@
 #include <vector>
 
 #include "tests/support/fixture_db.h"
+#include "tests/support/sql_query.h"
 #include "tests/support/temp_dir.h"
 
 namespace pe {
 namespace {
+
+using testing::Count;
 
 using std::chrono::milliseconds;
 
@@ -47,12 +50,6 @@ std::vector<std::string> Ids(const std::vector<Job>& jobs) {
   std::vector<std::string> ids;
   for (const Job& job : jobs) ids.push_back(job.run_id);
   return ids;
-}
-
-int64_t Count(SQLite::Database& db, const std::string& sql) {
-  SQLite::Statement q(db, sql);
-  q.executeStep();
-  return q.getColumn(0).getInt64();
 }
 
 class JobQueueTest : public ::testing::Test {
