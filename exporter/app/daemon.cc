@@ -68,6 +68,11 @@ int RunDaemon(const Config& config) {
   // resident memory better (measured in docs/benchmarks.md).
   mallopt(M_ARENA_MAX, 2);
 
+  // A file size limit (RLIMIT_FSIZE) makes a write fail with EFBIG instead
+  // of killing the process: the archiver reports it like a full disk.
+  signal(SIGXFSZ, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+
   // Signals are taken by sigwait below, never by the worker threads.
   sigset_t signals;
   sigemptyset(&signals);

@@ -36,9 +36,14 @@ Status CheckFreeSpace(std::uint64_t input_bytes, std::uint64_t free_bytes,
   const long double needed =
       std::ceil(static_cast<long double>(input_bytes) * factor);
   if (static_cast<long double>(free_bytes) >= needed) return Status::Ok();
+  // Past 2^64 the cast would wrap ("need 0"): say how much it really is.
+  const std::string need =
+      needed >= 18446744073709551615.0L
+          ? std::string("more than 2^64")
+          : std::to_string(static_cast<std::uint64_t>(needed));
   return Status::IoError("not enough free space on the archive volume: " +
                          std::to_string(free_bytes) + " bytes free, need " +
-                         std::to_string(static_cast<std::uint64_t>(needed)) +
+                         need +
                          " (" + std::to_string(input_bytes) +
                          " input bytes x " + std::to_string(factor) + ")");
 }

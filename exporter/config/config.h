@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace pe {
@@ -48,6 +49,13 @@ struct Config {
   int worker_deflate_level = 3;  // see ArchiveOptions::deflate_level
   double worker_free_space_factor = 1.5;
   std::chrono::milliseconds worker_retry_backoff{60000};
+  int worker_concurrency = 1;
+  bool worker_delete_worktrees = false;
+  std::chrono::milliseconds worker_scrub_interval{24 * 3600 * 1000};  // 0: off
+  // worker.retention.*: 0 means no limit; all 0 keeps every archive.
+  std::size_t worker_retention_max_count = 0;
+  std::uint64_t worker_retention_max_bytes = 0;
+  std::chrono::milliseconds worker_retention_max_age{0};
 
   // log.*
   std::string log_level = "info";  // debug, info, warn, error

@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "exporter/common/byte_size.h"
 #include "exporter/common/duration.h"
 
 namespace pe {
@@ -66,6 +67,25 @@ Option FactorOption(std::string_view key, double Config::*field, double min,
   };
   option.get = [field](const Config& config) {
     return FormatFactor(config.*field);
+  };
+  return option;
+}
+
+// A size in bytes (ParseByteSize: "0", "512MB", "10GiB"); kind kString.
+Option ByteSizeOption(std::string_view key, std::uint64_t Config::*field,
+                      std::string_view help) {
+  Option option;
+  option.key = key;
+  option.kind = OptionKind::kString;
+  option.help = help;
+  option.set = [field](std::string_view text, Config& config) {
+    Result<std::uint64_t> value = ParseByteSize(text);
+    if (!value.ok()) return value.status();
+    config.*field = *value;
+    return Status::Ok();
+  };
+  option.get = [field](const Config& config) {
+    return FormatByteSize(config.*field);
   };
   return option;
 }
@@ -161,6 +181,28 @@ std::vector<Option> BuildOptions() {
                      milliseconds(100),
                      "Delay before a failed archival is retried; doubles with "
                      "each failed attempt, up to 1h."),
+      IntOption("worker.concurrency", &Config::worker_concurrency, 1, 16,
+                "How many runs are archived at the same time (1 to 16); "
+                "each has its own thread and database connection."),
+      BoolOption("worker.delete-worktrees", &Config::worker_delete_worktrees,
+                 "Delete a run's worktree once its archive is written, "
+                 "verified and recorded and its reports are written."),
+      DurationOption("worker.scrub-interval", &Config::worker_scrub_interval,
+                     milliseconds(0),
+                     "Re-verify each retained archive when its last integrity "
+                     "check is older than this (0s: no scrub)."),
+      SizeOption("worker.retention.max-count",
+                 &Config::worker_retention_max_count, 0, kMaxCount,
+                 "Keep at most this many archives; the oldest go first "
+                 "(0: no limit)."),
+      ByteSizeOption("worker.retention.max-bytes",
+                     &Config::worker_retention_max_bytes,
+                     "Keep at most this many bytes of archives, e.g. 50GB "
+                     "(units of 1024); the oldest go first (0: no limit)."),
+      DurationOption("worker.retention.max-age",
+                     &Config::worker_retention_max_age, milliseconds(0),
+                     "Remove archives made longer ago than this (0s: no "
+                     "limit)."),
       EnumOption<std::string>("log.level", &Config::log_level,
                               {{"debug", "debug"},
                                {"info", "info"},

@@ -160,7 +160,49 @@ const Def kWorkerLastSuccess{
     {}, "Completion worker"};
 const Def kWorkerArchiveProgress{"pipeline_worker_archive_progress_ratio",
     Type::kGauge,
-    "Share (0 to 1) of the current archive's input bytes read; 0 when idle.",
+    "Share (0 to 1) of the input bytes read, over the archives being written "
+    "now; 0 when idle.",
+    {}, "Completion worker"};
+const Def kWorkerArchivesInProgress{
+    "pipeline_worker_archives_in_progress", Type::kGauge,
+    "Archives being written right now (at most worker.concurrency).",
+    {}, "Completion worker"};
+const Def kWorkerIntegrityChecks{"pipeline_worker_integrity_checks_total",
+    Type::kCounter,
+    "Integrity checks of archives by check (archive: right after writing; "
+    "scrub: periodic re-verification) and result (ok, failed, missing).",
+    {"check", "result"}, "Completion worker"};
+const Def kWorkerArchivesByIntegrity{"pipeline_worker_retained_archives",
+    Type::kGauge,
+    "Archives on disk and not removed by retention, by the result of their "
+    "latest integrity check (verified, failed, missing).",
+    {"integrity"}, "Completion worker"};
+const Def kWorkerRetainedBytes{"pipeline_worker_retained_archive_bytes",
+    Type::kGauge, "Bytes of the archives on disk and not removed by retention.",
+    {}, "Completion worker"};
+const Def kWorkerScrubOldestCheck{
+    "pipeline_worker_scrub_oldest_check_timestamp_seconds", Type::kGauge,
+    "Unix time of the least recent integrity check among retained archives; "
+    "older than now minus worker.scrub-interval means the scrub is behind.",
+    {}, "Completion worker"};
+const Def kWorkerRetentionRemoved{"pipeline_worker_retention_removed_total",
+    Type::kCounter,
+    "Archives removed by retention, by the limit that selected them (age, "
+    "count, bytes).",
+    {"reason"}, "Completion worker"};
+const Def kWorkerRetentionKept{"pipeline_worker_retention_kept_unverified",
+    Type::kGauge,
+    "Archives over a retention limit kept because they are the only copy of "
+    "a run whose integrity is not verified, as of the latest retention pass.",
+    {}, "Completion worker"};
+const Def kWorkerWorktreesDeleted{"pipeline_worker_worktrees_deleted_total",
+    Type::kCounter,
+    "Worktrees deleted after their run's archive was verified and reported "
+    "(worker.delete-worktrees).",
+    {}, "Completion worker"};
+const Def kWorkerWorktreeDeleteFailures{
+    "pipeline_worker_worktree_delete_failures_total", Type::kCounter,
+    "Failed attempts to delete a worktree; retried with backoff.",
     {}, "Completion worker"};
 // clang-format on
 
@@ -204,7 +246,16 @@ const std::vector<const Def*>& AllDefs() {
                                                &kWorkerVolumeSize,
                                                &kWorkerHeartbeat,
                                                &kWorkerLastSuccess,
-                                               &kWorkerArchiveProgress};
+                                               &kWorkerArchiveProgress,
+                                               &kWorkerArchivesInProgress,
+                                               &kWorkerIntegrityChecks,
+                                               &kWorkerArchivesByIntegrity,
+                                               &kWorkerRetainedBytes,
+                                               &kWorkerScrubOldestCheck,
+                                               &kWorkerRetentionRemoved,
+                                               &kWorkerRetentionKept,
+                                               &kWorkerWorktreesDeleted,
+                                               &kWorkerWorktreeDeleteFailures};
   return defs;
 }
 

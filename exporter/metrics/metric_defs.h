@@ -66,6 +66,15 @@ extern const Def kWorkerVolumeSize;
 extern const Def kWorkerHeartbeat;
 extern const Def kWorkerLastSuccess;
 extern const Def kWorkerArchiveProgress;
+extern const Def kWorkerArchivesInProgress;
+extern const Def kWorkerIntegrityChecks;
+extern const Def kWorkerArchivesByIntegrity;
+extern const Def kWorkerRetainedBytes;
+extern const Def kWorkerScrubOldestCheck;
+extern const Def kWorkerRetentionRemoved;
+extern const Def kWorkerRetentionKept;
+extern const Def kWorkerWorktreesDeleted;
+extern const Def kWorkerWorktreeDeleteFailures;
 
 // Every declaration, in exposition order.
 const std::vector<const Def*>& AllDefs();

@@ -38,15 +38,27 @@ struct ArchivalLogRow {
   std::string integrity;
   std::string report_json;
   std::string report_html;
+  std::string verified_at;    // last integrity check that passed
+  std::string checked_at;     // last integrity check, whatever its result
+  std::string check_problem;  // why the last check failed
+  std::string removed_at;     // set when retention removed the archive
+  std::string removed_reason;
+  std::string worktree_deleted_at;
 };
 
 // Upserts into archival_log: a second call for the same run replaces the
-// archive columns (or the report columns) and keeps the others.
+// archive columns (or the report columns) and keeps the others. A new
+// archive counts as checked and verified at archived_at and clears the
+// check problem, removal and worktree-deletion columns.
 // REQUIRES: inside the caller's write transaction. Throw SQLite::Exception.
 void UpsertArchive(SQLite::Database& db, const std::string& run_id,
                    const ArchiveRecord& record);
 void UpsertReport(SQLite::Database& db, const std::string& run_id,
                   const ReportRecord& record);
+
+// Records that the run's worktree was deleted at `now` (Unix seconds).
+void MarkWorktreeDeleted(SQLite::Database& db, const std::string& run_id,
+                         double now);
 
 // nullopt if the run has no row.
 std::optional<ArchivalLogRow> ReadArchivalLog(SQLite::Database& db,

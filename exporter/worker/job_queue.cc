@@ -232,6 +232,9 @@ Result<LeaseStatus> JobQueue::Advance(const std::string& owner,
         q.exec();
         if (effects.archive) UpsertArchive(db, run_id, *effects.archive);
         if (effects.report) UpsertReport(db, run_id, *effects.report);
+        if (effects.worktree_deleted_at) {
+          MarkWorktreeDeleted(db, run_id, *effects.worktree_deleted_at);
+        }
         return InsertEvents(db, effects.events, now);
       });
 }
@@ -305,6 +308,57 @@ Result<int64_t> JobQueue::Backlog() {
   });
   if (!status.ok()) return status;
   return count;
+}
+
+Result<int64_t> JobQueue::ForgetPrunedRuns(std::size_t limit) {
+  std::vector<std::string> gone;
+  Status status =
+      store_->Read("find jobs of pruned runs", [&](SQLite::Database& db) {
+        gone.clear();
+        SQLite::Statement q(db,
+                            "SELECT j.run_id FROM exporter_jobs j "
+                            "WHERE j.stage IN ('done', 'skipped', 'failed') "
+                            "AND NOT EXISTS (SELECT 1 FROM runs r "
+                            "WHERE r.run_id = j.run_id) LIMIT ?");
+        q.bind(1, static_cast<int64_t>(limit));
+        while (q.executeStep()) gone.push_back(q.getColumn(0).getString());
+        return Status::Ok();
+      });
+  if (!status.ok()) return status;
+  if (gone.empty()) return int64_t{0};
+  int64_t deleted = 0;
+  status =
+      store_->Write("forget jobs of pruned runs", [&](SQLite::Database& db) {
+        deleted = 0;
+        SQLite::Statement q(db,
+                            "DELETE FROM exporter_jobs WHERE run_id = ? "
+                            "AND stage IN ('done', 'skipped', 'failed') "
+                            "AND NOT EXISTS (SELECT 1 FROM runs r "
+                            "WHERE r.run_id = exporter_jobs.run_id)");
+        for (const std::string& run_id : gone) {
+          q.bind(1, run_id);
+          deleted += q.exec();
+          q.reset();
+        }
+        return Status::Ok();
+      });
+  if (!status.ok()) return status;
+  return deleted;
+}
+
+Result<std::vector<std::string>> JobQueue::LeasedRuns(double now) {
+  std::vector<std::string> runs;
+  Status status = store_->Read("list leased jobs", [&](SQLite::Database& db) {
+    runs.clear();
+    SQLite::Statement q(db,
+                        "SELECT run_id FROM exporter_jobs WHERE lease_owner "
+                        "IS NOT NULL AND lease_expires_at > ?");
+    q.bind(1, now);
+    while (q.executeStep()) runs.push_back(q.getColumn(0).getString());
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return runs;
 }
 
 Result<std::map<JobStage, int64_t>> JobQueue::StageCounts() {

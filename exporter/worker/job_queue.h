@@ -40,6 +40,7 @@ enum class LeaseStatus { kHeld, kLost };
 struct AdvanceEffects {
   std::optional<ArchiveRecord> archive;
   std::optional<ReportRecord> report;
+  std::optional<double> worktree_deleted_at;  // Unix seconds
   std::vector<WorkerEvent> events;
 };
 
@@ -116,6 +117,14 @@ class JobQueue {
   Result<std::optional<Job>> Get(const std::string& run_id);
   // Jobs not done or skipped (failed ones included: they need attention).
   Result<int64_t> Backlog();
+  // Deletes up to limit jobs in a final stage whose run is no longer in
+  // runs (pruned by the orchestrator), found by a read and deleted by id in
+  // one short write. archival_log rows stay: their archives may still be
+  // on disk. Returns how many were deleted.
+  Result<int64_t> ForgetPrunedRuns(std::size_t limit);
+  // Run ids whose job holds an unexpired lease at now (some worker may be
+  // writing their archive).
+  Result<std::vector<std::string>> LeasedRuns(double now);
   // Number of jobs in each stage; every stage is present, 0 if none.
   Result<std::map<JobStage, int64_t>> StageCounts();
 

@@ -49,7 +49,20 @@ WorkerMetrics::WorkerMetrics()
       volume_size_(Gauge(metrics::kWorkerVolumeSize, *registry_)),
       heartbeat_(Gauge(metrics::kWorkerHeartbeat, *registry_)),
       last_success_(Gauge(metrics::kWorkerLastSuccess, *registry_)),
-      progress_(Gauge(metrics::kWorkerArchiveProgress, *registry_)) {
+      progress_(Gauge(metrics::kWorkerArchiveProgress, *registry_)),
+      in_progress_(Gauge(metrics::kWorkerArchivesInProgress, *registry_)),
+      integrity_checks_(Family(prometheus::BuildCounter(),
+                               metrics::kWorkerIntegrityChecks, *registry_)),
+      retained_(Family(prometheus::BuildGauge(),
+                       metrics::kWorkerArchivesByIntegrity, *registry_)),
+      retained_bytes_(Gauge(metrics::kWorkerRetainedBytes, *registry_)),
+      oldest_check_(Gauge(metrics::kWorkerScrubOldestCheck, *registry_)),
+      retention_removed_(Family(prometheus::BuildCounter(),
+                                metrics::kWorkerRetentionRemoved, *registry_)),
+      retention_kept_(Gauge(metrics::kWorkerRetentionKept, *registry_)),
+      worktrees_deleted_(Counter(metrics::kWorkerWorktreesDeleted, *registry_)),
+      worktree_delete_failures_(
+          Counter(metrics::kWorkerWorktreeDeleteFailures, *registry_)) {
   // Known label values start at 0, so rate() and alerts see them at once.
   for (const char* state : {"succeeded", "partial"}) {
     marked_.Add({{"state", state}});
@@ -59,6 +72,18 @@ WorkerMetrics::WorkerMetrics()
   }
   for (const char* reason : {"preflight", "no_space", "io", "verify"}) {
     failures_.Add({{"reason", reason}});
+  }
+  for (const char* check : {"archive", "scrub"}) {
+    for (const char* result : {"ok", "failed"}) {
+      integrity_checks_.Add({{"check", check}, {"result", result}});
+    }
+  }
+  integrity_checks_.Add({{"check", "scrub"}, {"result", "missing"}});
+  for (const char* integrity : {"verified", "failed", "missing"}) {
+    retained_.Add({{"integrity", integrity}});
+  }
+  for (const char* reason : {"age", "count", "bytes"}) {
+    retention_removed_.Add({{"reason", reason}});
   }
 }
 
@@ -96,7 +121,76 @@ void WorkerMetrics::SetVolume(uint64_t free_bytes, uint64_t size_bytes) {
 
 void WorkerMetrics::Heartbeat(double now) { heartbeat_.Set(now); }
 void WorkerMetrics::Succeeded(double now) { last_success_.Set(now); }
-void WorkerMetrics::SetProgress(double ratio) { progress_.Set(ratio); }
+
+void WorkerMetrics::BeginArchive(int slot, uint64_t total_bytes) {
+  if (slot < 0 || slot >= kMaxProgressSlots) return;
+  std::lock_guard<std::mutex> lock(progress_mu_);
+  slots_[slot] = Slot{true, 0, total_bytes};
+  PublishProgressLocked();
+}
+
+void WorkerMetrics::SetProgress(int slot, uint64_t done_bytes) {
+  if (slot < 0 || slot >= kMaxProgressSlots) return;
+  std::lock_guard<std::mutex> lock(progress_mu_);
+  if (!slots_[slot].active) return;
+  slots_[slot].done = std::min(done_bytes, slots_[slot].total);
+  PublishProgressLocked();
+}
+
+void WorkerMetrics::EndArchive(int slot) {
+  if (slot < 0 || slot >= kMaxProgressSlots) return;
+  std::lock_guard<std::mutex> lock(progress_mu_);
+  slots_[slot] = Slot{};
+  PublishProgressLocked();
+}
+
+void WorkerMetrics::PublishProgressLocked() {
+  uint64_t done = 0, total = 0;
+  int active = 0;
+  for (const Slot& slot : slots_) {
+    if (!slot.active) continue;
+    ++active;
+    done += slot.done;
+    total += slot.total;
+  }
+  in_progress_.Set(active);
+  progress_.Set(active == 0 ? 0.0
+                : total == 0
+                    ? 1.0
+                    : static_cast<double>(done) / static_cast<double>(total));
+}
+
+void WorkerMetrics::CountIntegrityCheck(std::string_view check,
+                                        std::string_view result) {
+  integrity_checks_
+      .Add({{"check", std::string(check)}, {"result", std::string(result)}})
+      .Increment();
+}
+
+void WorkerMetrics::SetRetained(int64_t verified, int64_t failed,
+                                int64_t missing, uint64_t bytes) {
+  retained_.Add({{"integrity", "verified"}}).Set(static_cast<double>(verified));
+  retained_.Add({{"integrity", "failed"}}).Set(static_cast<double>(failed));
+  retained_.Add({{"integrity", "missing"}}).Set(static_cast<double>(missing));
+  retained_bytes_.Set(static_cast<double>(bytes));
+}
+
+void WorkerMetrics::SetOldestCheck(double unix_seconds) {
+  oldest_check_.Set(unix_seconds);
+}
+
+void WorkerMetrics::CountRetentionRemoved(std::string_view reason) {
+  retention_removed_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void WorkerMetrics::SetRetentionKeptUnverified(int64_t archives) {
+  retention_kept_.Set(static_cast<double>(archives));
+}
+
+void WorkerMetrics::CountWorktreeDeleted() { worktrees_deleted_.Increment(); }
+void WorkerMetrics::CountWorktreeDeleteFailed() {
+  worktree_delete_failures_.Increment();
+}
 
 std::string WorkerMetrics::Serialize() const {
   return metrics::SerializeInDeclarationOrder(*registry_);

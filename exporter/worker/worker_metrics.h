@@ -7,8 +7,10 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -35,7 +37,23 @@ class WorkerMetrics {
   void SetVolume(uint64_t free_bytes, uint64_t size_bytes);
   void Heartbeat(double now);
   void Succeeded(double now);
-  void SetProgress(double ratio);
+  // Progress of the archives being written: each writer reports its
+  // bytes done and total under its slot (0 .. kMaxProgressSlots-1); the
+  // gauge shows the share over all writers, and BeginArchive/EndArchive
+  // keep the in-progress count.
+  static constexpr int kMaxProgressSlots = 16;
+  void BeginArchive(int slot, uint64_t total_bytes);
+  void SetProgress(int slot, uint64_t done_bytes);
+  void EndArchive(int slot);
+  // check: "archive" or "scrub"; result: "ok", "failed" or "missing".
+  void CountIntegrityCheck(std::string_view check, std::string_view result);
+  void SetRetained(int64_t verified, int64_t failed, int64_t missing,
+                   uint64_t bytes);
+  void SetOldestCheck(double unix_seconds);
+  void CountRetentionRemoved(std::string_view reason);
+  void SetRetentionKeptUnverified(int64_t archives);
+  void CountWorktreeDeleted();
+  void CountWorktreeDeleteFailed();
 
   // The families in declaration order, in the text format.
   std::string Serialize() const;
@@ -57,6 +75,24 @@ class WorkerMetrics {
   prometheus::Gauge& heartbeat_;
   prometheus::Gauge& last_success_;
   prometheus::Gauge& progress_;
+  prometheus::Gauge& in_progress_;
+  prometheus::Family<prometheus::Counter>& integrity_checks_;
+  prometheus::Family<prometheus::Gauge>& retained_;
+  prometheus::Gauge& retained_bytes_;
+  prometheus::Gauge& oldest_check_;
+  prometheus::Family<prometheus::Counter>& retention_removed_;
+  prometheus::Gauge& retention_kept_;
+  prometheus::Counter& worktrees_deleted_;
+  prometheus::Counter& worktree_delete_failures_;
+
+  struct Slot {
+    bool active = false;
+    uint64_t done = 0;
+    uint64_t total = 0;
+  };
+  void PublishProgressLocked();
+  std::mutex progress_mu_;
+  std::array<Slot, kMaxProgressSlots> slots_{};
 };
 
 }  // namespace pe

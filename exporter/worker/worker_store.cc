@@ -84,11 +84,27 @@ Status WorkerStore::Init() {
 
   return Write("create exporter tables", [](SQLite::Database& db) {
     db.exec(kWorkerSchemaSql);
-    SQLite::Statement q(db,
-                        "SELECT value FROM exporter_meta "
-                        "WHERE key = 'schema_version'");
-    if (!q.executeStep()) return Status::Internal("schema_version missing");
-    const std::string version = q.getColumn(0).getString();
+    std::string version;
+    {
+      SQLite::Statement q(db,
+                          "SELECT value FROM exporter_meta "
+                          "WHERE key = 'schema_version'");
+      if (!q.executeStep()) return Status::Internal("schema_version missing");
+      version = q.getColumn(0).getString();
+    }
+    if (version == "1") {
+      const std::set<std::string> have = Columns(db, "archival_log");
+      for (const char* column : kArchivalLogV2Columns) {
+        if (have.count(column) == 0) {
+          db.exec(std::string("ALTER TABLE archival_log ADD COLUMN ") + column +
+                  " TEXT");
+        }
+      }
+      db.exec(
+          "UPDATE exporter_meta SET value = '2' "
+          "WHERE key = 'schema_version'");
+      version = "2";
+    }
     if (version != kWorkerSchemaVersion) {
       return Status::InvalidArgument("exporter tables have schema version " +
                                      version + ", expected " +

@@ -315,5 +315,19 @@ TEST(ArchiveLeftoversTest, CleanLeftoversRemovesOnlyPartialFiles) {
   EXPECT_EQ(*CleanLeftovers(tmp.File("missing")), 0u);
 }
 
+TEST(ArchiveLeftoversTest, CleanLeftoversSparesRunsSomeoneIsWriting) {
+  TempDir tmp;
+  for (const char* name : {".busy.zip.partial", ".busy.zip.partial.x7Yz01",
+                           ".dead.zip.partial.AbC123"}) {
+    WriteFile(tmp.path() / name, "x");
+  }
+  Result<std::uint64_t> removed = CleanLeftovers(tmp.path().string(), {"busy"});
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(*removed, 1u);
+  EXPECT_EQ(
+      ListNames(tmp.path()),
+      (std::set<std::string>{".busy.zip.partial", ".busy.zip.partial.x7Yz01"}));
+}
+
 }  // namespace
 }  // namespace pe

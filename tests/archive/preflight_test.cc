@@ -35,6 +35,14 @@ TEST(PreflightTest, CheckFreeSpaceComparesAgainstFactorTimesInput) {
   }
 }
 
+TEST(PreflightTest, NeedBeyond64BitsIsStatedNotWrapped) {
+  const std::uint64_t huge = ~std::uint64_t{0};
+  Status s = CheckFreeSpace(huge, huge, 1.5);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("need more than 2^64"), std::string::npos)
+      << s.message();
+}
+
 TEST(PreflightTest, CountsInputBytesWithoutFollowingLinks) {
   TempDir tmp;
   WriteFile(tmp.path() / "run" / "a.txt", std::string(1000, 'a'));

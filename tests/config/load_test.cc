@@ -84,6 +84,12 @@ TEST(ConfigOptionsTest, DeclaresEveryKeyOnceInLowercaseDottedForm) {
       "worker.deflate-level",
       "worker.free-space-factor",
       "worker.retry-backoff",
+      "worker.concurrency",
+      "worker.delete-worktrees",
+      "worker.scrub-interval",
+      "worker.retention.max-count",
+      "worker.retention.max-bytes",
+      "worker.retention.max-age",
       "log.level",
       "log.format",
   };
@@ -91,7 +97,7 @@ TEST(ConfigOptionsTest, DeclaresEveryKeyOnceInLowercaseDottedForm) {
   for (const Option& option : Options()) {
     keys.emplace_back(option.key);
     EXPECT_THAT(std::string(option.key),
-                ::testing::MatchesRegex("[a-z]+\\.[a-z-]+"));
+                ::testing::MatchesRegex("[a-z]+(\\.[a-z-]+)+"));
     EXPECT_FALSE(option.help.empty()) << option.key;
   }
   EXPECT_EQ(keys, expected);
@@ -294,7 +300,15 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{{"--log.level=verbose"},
                     {"log.level", "invalid value \"verbose\"", "debug"}},
         InvalidCase{{"--log.format=text"},
-                    {"log.format", "\"text\"", "logfmt, json"}}));
+                    {"log.format", "\"text\"", "logfmt, json"}},
+        InvalidCase{{"--worker.concurrency=0"},
+                    {"worker.concurrency", "\"0\""}},
+        InvalidCase{{"--worker.retention.max-bytes=10 GB"},
+                    {"worker.retention.max-bytes", "\"10 GB\"", "512MB"}},
+        InvalidCase{{"--worker.retention.max-bytes=1.5GB"},
+                    {"worker.retention.max-bytes", "invalid size"}},
+        InvalidCase{{"--worker.scrub-interval=daily"},
+                    {"worker.scrub-interval", "\"daily\""}}));
 
 // ---- Bool flags (a test table: the exporter has no bool key yet) ----
 
@@ -454,6 +468,28 @@ log:
   EXPECT_EQ(config.web_threads, 2);
   EXPECT_EQ(config.log_level, "debug");
   EXPECT_EQ(config.log_format, LogFormat::kJson);
+}
+
+TEST_F(ConfigFileTest, WorkerKeysNestThreeLevelsDeep) {
+  const std::string path = Write(R"(worker:
+  enabled: true
+  concurrency: 3
+  delete-worktrees: true
+  scrub-interval: 6h
+  retention:
+    max-count: 1000
+    max-bytes: 50GB
+    max-age: 90d
+)");
+  const Config config = MustLoad({"--config.file=" + path});
+  EXPECT_TRUE(config.worker_enabled);
+  EXPECT_EQ(config.worker_concurrency, 3);
+  EXPECT_TRUE(config.worker_delete_worktrees);
+  EXPECT_EQ(config.worker_scrub_interval, milliseconds(6 * 3600 * 1000));
+  EXPECT_EQ(config.worker_retention_max_count, 1000u);
+  EXPECT_EQ(config.worker_retention_max_bytes, 50ull << 30);
+  EXPECT_EQ(config.worker_retention_max_age,
+            milliseconds(90ll * 24 * 3600 * 1000));
 }
 
 TEST_F(ConfigFileTest, FlagsWinOverTheFileWhateverTheirPosition) {

@@ -372,5 +372,267 @@ TEST_F(CompletionWorkerTest, OwnerNamesHostPidAndRandomSuffix) {
             std::string::npos);
 }
 
+// Runs RunOnce until it reports no more work (at most `limit` times).
+void Drain(CompletionWorker& worker, int limit = 20) {
+  for (int i = 0; i < limit; ++i) {
+    auto worked = worker.RunOnce();
+    ASSERT_TRUE(worked.ok()) << worked.status().message();
+    if (!*worked) return;
+  }
+  FAIL() << "still working after " << limit << " iterations";
+}
+
+TEST_F(CompletionWorkerTest, WorktreesAreKeptUnlessDeletionIsEnabled) {
+  AddEndedRun("run-keep");
+  AddWorktree("run-keep");
+  CompletionWorker worker(Options(), std::make_shared<WorkerMetrics>());
+  Drain(worker);
+  EXPECT_EQ(Job("run-keep")->stage, "done");
+  EXPECT_TRUE(
+      fs::exists(dir_.path() / "worktrees" / "run-keep" / "README.txt"));
+}
+
+TEST_F(CompletionWorkerTest, WorktreeIsDeletedOnlyAfterAVerifiedArchive) {
+  AddEndedRun("run-del");
+  AddWorktree("run-del");
+  const fs::path outside = dir_.path() / "outside";
+  WriteFile(outside / "precious.txt", "keep");
+  fs::create_directory_symlink(outside,
+                               dir_.path() / "worktrees" / "run-del" / "link");
+  CompletionWorkerOptions options = Options();
+  options.delete_worktrees = true;
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorker worker(options, metrics);
+  Drain(worker);
+
+  EXPECT_EQ(Job("run-del")->stage, "done");
+  EXPECT_FALSE(fs::exists(dir_.path() / "worktrees" / "run-del"));
+  EXPECT_TRUE(fs::exists(outside / "precious.txt")) << "followed a symlink";
+  const VerifyResult verified =
+      VerifyArchive(dir_.File("archive/run-del.zip"), "run-del");
+  EXPECT_TRUE(verified.ok) << verified.problem;
+  SQLite::Database db(dir_.File("state.db"), SQLite::OPEN_READONLY);
+  EXPECT_FALSE(db.execAndGet("SELECT worktree_deleted_at FROM archival_log "
+                             "WHERE run_id = 'run-del'")
+                   .isNull());
+  EXPECT_NE(
+      metrics->Serialize().find("pipeline_worker_worktrees_deleted_total 1"),
+      std::string::npos);
+}
+
+TEST_F(CompletionWorkerTest, ResumedDeletionRechecksTheArchiveAndRearchives) {
+  AddEndedRun("run-rs");
+  AddWorktree("run-rs");
+  {
+    // Archived and reported by a process that died before deleting; the
+    // archive was damaged since.
+    CompletionWorker first(Options(), std::make_shared<WorkerMetrics>());
+    Drain(first);
+  }
+  const std::string zip = dir_.File("archive/run-rs.zip");
+  {
+    std::fstream f(zip, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(200);
+    f.put('\xff').put('\x00').put('\x13');
+  }
+  {
+    SQLite::Database db(dir_.File("state.db"), SQLite::OPEN_READWRITE);
+    db.exec(
+        "UPDATE exporter_jobs SET stage = 'reported' WHERE run_id = 'run-rs'");
+  }
+  CompletionWorkerOptions options = Options();
+  options.delete_worktrees = true;
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorker worker(options, metrics);
+  Drain(worker);
+
+  EXPECT_EQ(Job("run-rs")->stage, "done");
+  const VerifyResult verified = VerifyArchive(zip, "run-rs");
+  EXPECT_TRUE(verified.ok) << verified.problem;
+  EXPECT_FALSE(fs::exists(dir_.path() / "worktrees" / "run-rs"));
+  const std::vector<std::string> types = EventTypes("run-rs");
+  EXPECT_EQ(
+      std::count(types.begin(), types.end(), "archival_validation_failed"), 1);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "run_archived"), 2);
+  const std::string text = metrics->Serialize();
+  EXPECT_NE(
+      text.find("pipeline_worker_integrity_checks_total{check=\"archive\","
+                "result=\"failed\"} 1"),
+      std::string::npos)
+      << text;
+}
+
+TEST_F(CompletionWorkerTest, SeveralThreadsArchiveEachRunExactlyOnce) {
+  for (int i = 0; i < 12; ++i) {
+    const std::string run_id = "run-c" + std::to_string(i);
+    AddEndedRun(run_id);
+    AddWorktree(run_id);
+  }
+  CompletionWorkerOptions options = Options();
+  options.interval = milliseconds(100);
+  options.concurrency = 3;
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorker worker(options, metrics);
+  worker.Start();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int64_t done = 0;
+  while (std::chrono::steady_clock::now() < deadline && done < 12) {
+    std::this_thread::sleep_for(milliseconds(100));
+    try {
+      SQLite::Database db(dir_.File("state.db"), SQLite::OPEN_READONLY);
+      done = db.execAndGet(
+                   "SELECT COUNT(*) FROM exporter_jobs "
+                   "WHERE stage = 'done'")
+                 .getInt64();
+    } catch (const SQLite::Exception&) {
+      // Tables not created yet.
+    }
+  }
+  worker.Stop();
+  ASSERT_EQ(done, 12);
+  SQLite::Database db(dir_.File("state.db"), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM events WHERE event_type = "
+                          "'run_archived'")
+                .getInt64(),
+            12);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(DISTINCT run_id) FROM events WHERE "
+                          "event_type = 'run_archived'")
+                .getInt64(),
+            12);
+  EXPECT_EQ(FilesUnder("archive").size(), 12u);
+  EXPECT_NE(
+      metrics->Serialize().find("pipeline_worker_archives_created_total 12"),
+      std::string::npos);
+  EXPECT_NE(metrics->Serialize().find("pipeline_worker_archives_in_progress 0"),
+            std::string::npos);
+}
+
+TEST_F(CompletionWorkerTest, HousekeepingSparesPartialFilesOfLeasedRuns) {
+  AddEndedRun("run-busy");
+  AddEndedRun("run-dead");
+  {
+    auto store = WorkerStore::Open(dir_.File("state.db"), Options().busy);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    JobQueue queue(store->get());
+    const double now = static_cast<double>(::time(nullptr));
+    ASSERT_TRUE(queue.Enqueue(now, 10).ok());
+    // Another process holds run-busy's lease and is writing its archive.
+    auto claimed = queue.Claim("other-process", 600, now, 2);
+    ASSERT_TRUE(claimed.ok() && claimed->size() == 2u);
+    ASSERT_TRUE(queue.Release("other-process", "run-dead", now).ok());
+  }
+  WriteFile(dir_.path() / "archive" / ".run-busy.zip.partial.Ab12Cd", "x");
+  WriteFile(dir_.path() / "archive" / ".run-dead.zip.partial", "x");
+
+  CompletionWorker worker(Options(), std::make_shared<WorkerMetrics>());
+  ASSERT_TRUE(worker.Housekeep().ok());
+  EXPECT_EQ(FilesUnder("archive"),
+            std::vector<std::string>{".run-busy.zip.partial.Ab12Cd"});
+}
+
+TEST_F(CompletionWorkerTest, JobsOfPrunedRunsAreForgottenTheirArchivesKept) {
+  AddEndedRun("run-pruned");
+  AddWorktree("run-pruned");
+  CompletionWorker worker(Options(), std::make_shared<WorkerMetrics>());
+  Drain(worker);
+  ASSERT_EQ(Job("run-pruned")->stage, "done");
+  {
+    SQLite::Database db(dir_.File("state.db"), SQLite::OPEN_READWRITE);
+    db.exec(
+        "DELETE FROM events WHERE run_id = 'run-pruned';"
+        "DELETE FROM steps WHERE run_id = 'run-pruned';"
+        "DELETE FROM runs WHERE run_id = 'run-pruned'");
+  }
+  ASSERT_TRUE(worker.Housekeep().ok());
+  EXPECT_FALSE(Job("run-pruned").has_value());
+  EXPECT_EQ(ArchivalLogRows(), 1);
+  EXPECT_TRUE(fs::exists(dir_.path() / "archive" / "run-pruned.zip"));
+}
+
+TEST_F(CompletionWorkerTest, ScrubCatchesBitRotAndTheRunIsArchivedAgain) {
+  AddEndedRun("run-rot");
+  AddWorktree("run-rot");
+  double now = 1764929472;
+  CompletionWorkerOptions options = Options();
+  options.scrub_interval = std::chrono::hours(24);
+  options.clock = [&now] { return now; };
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorker worker(options, metrics);
+  Drain(worker);
+  const std::string zip = dir_.File("archive/run-rot.zip");
+  {
+    std::fstream f(zip, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(300);
+    f.put('\x42').put('\x42');
+  }
+  // Not due yet: nothing is checked.
+  auto early = worker.ScrubOnce();
+  ASSERT_TRUE(early.ok()) << early.status().message();
+  EXPECT_EQ(*early, 0u);
+
+  now += 25 * 3600;
+  auto checked = worker.ScrubOnce();
+  ASSERT_TRUE(checked.ok()) << checked.status().message();
+  EXPECT_EQ(*checked, 1u);
+  EXPECT_EQ(Job("run-rot")->stage, "queued");
+  std::string text = metrics->Serialize();
+  EXPECT_NE(text.find("pipeline_worker_integrity_checks_total{check=\"scrub\","
+                      "result=\"failed\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("pipeline_worker_retained_archives{integrity=\"failed\"} 1"),
+      std::string::npos)
+      << text;
+
+  Drain(worker);
+  EXPECT_EQ(Job("run-rot")->stage, "done");
+  const VerifyResult verified = VerifyArchive(zip, "run-rot");
+  EXPECT_TRUE(verified.ok) << verified.problem;
+  ASSERT_TRUE(worker.Housekeep().ok());
+  text = metrics->Serialize();
+  EXPECT_NE(
+      text.find("pipeline_worker_retained_archives{integrity=\"verified\"} 1"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("pipeline_worker_retained_archives{integrity=\"failed\"} 0"),
+      std::string::npos)
+      << text;
+}
+
+TEST_F(CompletionWorkerTest, RetentionRemovesTheOldestArchivesBeyondItsLimit) {
+  double now = 1764929472;
+  CompletionWorkerOptions options = Options();
+  options.clock = [&now] { return now; };
+  options.retention_max_count = 1;
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorker worker(options, metrics);
+  for (const char* run_id : {"run-old", "run-mid", "run-new"}) {
+    AddEndedRun(run_id);
+    AddWorktree(run_id);
+    Drain(worker);
+    now += 60;
+  }
+  ASSERT_EQ(FilesUnder("archive").size(), 3u);
+  ASSERT_TRUE(worker.Housekeep().ok());
+  EXPECT_EQ(FilesUnder("archive"), std::vector<std::string>{"run-new.zip"});
+  SQLite::Database db(dir_.File("state.db"), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM archival_log WHERE "
+                          "removed_reason = 'count'")
+                .getInt64(),
+            2);
+  const std::string text = metrics->Serialize();
+  EXPECT_NE(
+      text.find("pipeline_worker_retention_removed_total{reason=\"count\"} 2"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("pipeline_worker_retained_archives{integrity=\"verified\"} 1"),
+      std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace pe

@@ -69,7 +69,42 @@ TEST(WorkerStoreTest,
       fixture.db(),
       "SELECT value FROM exporter_meta WHERE key = 'schema_version'");
   ASSERT_TRUE(version.executeStep());
-  EXPECT_EQ(version.getColumn(0).getString(), "1");
+  EXPECT_EQ(version.getColumn(0).getString(), "2");
+}
+
+TEST(WorkerStoreTest, UpgradesVersionOneTablesKeepingTheirRows) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  fixture.db().exec(
+      "CREATE TABLE exporter_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "INSERT INTO exporter_meta VALUES ('schema_version', '1');"
+      "CREATE TABLE archival_log (run_id TEXT PRIMARY KEY, archive_path TEXT, "
+      "archived_at TEXT, size_bytes INTEGER, sha256 TEXT, integrity TEXT, "
+      "report_json TEXT, report_html TEXT);"
+      "INSERT INTO archival_log (run_id, archive_path, integrity) "
+      "VALUES ('r1', '.archive/r1.zip', 'verified');");
+
+  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+
+  SQLite::Statement row(fixture.db(),
+                        "SELECT archive_path, integrity, verified_at, "
+                        "removed_at, worktree_deleted_at FROM archival_log "
+                        "WHERE run_id = 'r1'");
+  ASSERT_TRUE(row.executeStep());
+  EXPECT_EQ(row.getColumn(0).getString(), ".archive/r1.zip");
+  EXPECT_EQ(row.getColumn(1).getString(), "verified");
+  EXPECT_TRUE(row.isColumnNull(2));
+  EXPECT_TRUE(row.isColumnNull(3));
+  EXPECT_TRUE(row.isColumnNull(4));
+  SQLite::Statement version(
+      fixture.db(),
+      "SELECT value FROM exporter_meta WHERE key = 'schema_version'");
+  ASSERT_TRUE(version.executeStep());
+  EXPECT_EQ(version.getColumn(0).getString(), "2");
+  // Opening again changes nothing.
+  store->reset();
+  EXPECT_TRUE(WorkerStore::Open(fixture.path(), FastPolicy()).ok());
 }
 
 TEST(WorkerStoreTest, CreatesItsTablesOnceAWriterHoldingTheLockIsDone) {

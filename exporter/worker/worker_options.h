@@ -1,0 +1,46 @@
+#ifndef PIPELINE_EXPORTER_WORKER_WORKER_OPTIONS_H_
+#define PIPELINE_EXPORTER_WORKER_WORKER_OPTIONS_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "exporter/config/config.h"
+#include "exporter/worker/busy_retry.h"
+
+namespace pe {
+
+// Everything the completion worker is configured with (the worker.* keys,
+// README "Configuration"), plus what tests inject.
+struct CompletionWorkerOptions {
+  std::string db_path;
+  std::string worktrees_dir = ".worktrees";
+  std::string archive_dir = ".archive";
+  std::string reports_dir = "reports";
+  bool mark_complete = true;
+  std::chrono::milliseconds interval{10000};
+  std::chrono::milliseconds lease{300000};
+  int deflate_level = 6;
+  double free_space_factor = 1.5;
+  std::chrono::milliseconds retry_backoff{60000};  // doubles, up to 1h
+  int concurrency = 1;                             // archiving threads
+  bool delete_worktrees = false;
+  std::chrono::milliseconds scrub_interval{0};     // 0: no scrub
+  std::size_t retention_max_count = 0;             // 0: no limit
+  std::uint64_t retention_max_bytes = 0;           // 0: no limit
+  std::chrono::milliseconds retention_max_age{0};  // 0: no limit
+  // How often housekeeping runs (leftover files, jobs of pruned runs,
+  // retention, retained-archive metrics).
+  std::chrono::milliseconds housekeeping_interval{60000};
+  BusyRetryPolicy busy;
+  std::string owner;              // empty: hostname:pid:random
+  std::function<double()> clock;  // Unix seconds; empty: the wall clock
+
+  static CompletionWorkerOptions FromConfig(const Config& config);
+};
+
+}  // namespace pe
+
+#endif  // PIPELINE_EXPORTER_WORKER_WORKER_OPTIONS_H_
