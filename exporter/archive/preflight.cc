@@ -43,8 +43,7 @@ Status CheckFreeSpace(std::uint64_t input_bytes, std::uint64_t free_bytes,
           : std::to_string(static_cast<std::uint64_t>(needed));
   return Status::IoError("not enough free space on the archive volume: " +
                          std::to_string(free_bytes) + " bytes free, need " +
-                         need +
-                         " (" + std::to_string(input_bytes) +
+                         need + " (" + std::to_string(input_bytes) +
                          " input bytes x " + std::to_string(factor) + ")");
 }
 

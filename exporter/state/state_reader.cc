@@ -137,13 +137,19 @@ StateReader::FileChange StateReader::CheckFile() {
   mtime_ns_ = mtime;
   if (shrank) return FileChange::kSuspect;
   // Every SQLite file starts with this; garbage written over it does not.
+  // The header is read through the connection's own file handle: opening
+  // and closing another descriptor of the file would release every POSIX
+  // lock this process holds on it (the worker's too), letting another
+  // process checkpoint and delete the WAL under our connections (SQLite,
+  // "How To Corrupt An SQLite Database File", 2.2).
   static constexpr char kMagic[] = "SQLite format 3";
   char head[sizeof(kMagic)] = {};
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return FileChange::kSuspect;
-  const ssize_t n = ::pread(fd, head, sizeof(head), 0);
-  ::close(fd);
-  if (n != static_cast<ssize_t>(sizeof(head)) ||
+  if (!db_) return FileChange::kSuspect;
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db_->getHandle(), "main", SQLITE_FCNTL_FILE_POINTER,
+                           &file) != SQLITE_OK ||
+      file == nullptr || file->pMethods == nullptr ||
+      file->pMethods->xRead(file, head, sizeof(head), 0) != SQLITE_OK ||
       std::memcmp(head, kMagic, sizeof(kMagic)) != 0) {
     return FileChange::kSuspect;
   }
