@@ -12,6 +12,8 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Debian's interpreter: python3-aiosmtpd (the SMTP stand-in) comes from apt.
+PYTHON3="$(command -v /usr/bin/python3 || command -v python3)"
 DEMO_DIR=".demo"  # relative to REPO_ROOT, where every process runs
 EXPORTER="build/exporter/pipeline_exporter"
 TEMPLATE="deploy/demo/prometheus.yml.tmpl"
@@ -112,7 +114,7 @@ show_log() {
 free_ports() {
   python3 -c '
 import socket
-socks = [socket.socket() for _ in range(3)]
+socks = [socket.socket() for _ in range(5)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))
@@ -163,7 +165,8 @@ mkdir -p "${DEMO_DIR}/state" "${DEMO_DIR}/worktrees"
 printf '%s\n' "$$" >"${DEMO_DIR}/demo.pid"
 DB="${DEMO_DIR}/state/orchestration.db"
 
-read -r EXPORTER_PORT PROMETHEUS_PORT ALERTMANAGER_PORT < <(free_ports)
+read -r EXPORTER_PORT PROMETHEUS_PORT ALERTMANAGER_PORT SINK_HTTP_PORT SINK_SMTP_PORT \
+  < <(free_ports)
 EXPORTER_ADDRESS="${HOST}:${EXPORTER_PORT}"
 PROMETHEUS_ADDRESS="${HOST}:${PROMETHEUS_PORT}"
 ALERTMANAGER_ADDRESS="${HOST}:${ALERTMANAGER_PORT}"
@@ -226,10 +229,23 @@ start exporter "${EXPORTER}" \
   --worker.reports-dir="${DEMO_DIR}/reports"
 
 if ((with_alertmanager)); then
+  # Slack and email stand-ins on loopback: every notification the shipped
+  # routes send is printed to .demo/notifications.log.
+  step "Starting the notification sinks (Slack webhook and SMTP stand-ins)"
+  start notifications "${PYTHON3}" scripts/notification_sinks.py \
+    --http-port "${SINK_HTTP_PORT}" --smtp-port "${SINK_SMTP_PORT}"
+  # The shipped alertmanager.yml with its receivers pointed at the sinks.
+  "${PYTHON3}" scripts/local_alertmanager.py --dir "${DEMO_DIR}/alertmanager" \
+    --http-url "http://${HOST}:${SINK_HTTP_PORT}" \
+    --smtp "${HOST}:${SINK_SMTP_PORT}" >/dev/null ||
+    fail "cannot write ${DEMO_DIR}/alertmanager/alertmanager.yml"
   step "Starting Alertmanager"
-  start alertmanager prometheus-alertmanager \
-    --config.file="${ALERTMANAGER_CONFIG}" \
-    --storage.path="${DEMO_DIR}/alertmanager-data" \
+  # Alertmanager 0.25 resolves slack_api_url_file and smtp_auth_password_file
+  # against its working directory: it runs in its configuration's folder
+  # (env -C keeps the recorded pid the server's).
+  start alertmanager env -C "${DEMO_DIR}/alertmanager" prometheus-alertmanager \
+    --config.file=alertmanager.yml \
+    --storage.path="${REPO_ROOT}/${DEMO_DIR}/alertmanager-data" \
     --web.listen-address="${ALERTMANAGER_ADDRESS}" \
     --cluster.listen-address=
 fi
@@ -260,6 +276,8 @@ if ((${#rule_files[@]} > 0)); then
 fi
 if ((with_alertmanager)); then
   printf '  Alertmanager UI:    http://%s/\n' "${ALERTMANAGER_ADDRESS}"
+  printf '  Notifications:      %s/%s/notifications.log (Slack, email, webhook)\n' \
+    "${REPO_ROOT}" "${DEMO_DIR}"
 fi
 printf '  Run reports:        %s/%s/reports/*_summary.html\n' "${REPO_ROOT}" "${DEMO_DIR}"
 printf '  Run archives:       %s/%s/archive/*.zip\n' "${REPO_ROOT}" "${DEMO_DIR}"

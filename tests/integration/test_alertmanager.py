@@ -1,0 +1,648 @@
+"""alertmanager/: the Alertmanager 0.25 configuration and its templates.
+
+Checked with the real tools: amtool check-config, a table of
+`amtool config routes test` cases (alertmanager/tests/routes.txt),
+`amtool template render` of every template on sample alerts
+(alertmanager/tests/alerts/*.json), and a running prometheus-alertmanager
+(a test copy of the configuration whose receivers point at local Slack,
+webhook and SMTP sinks) for inhibition, secrets read from files and
+escalation.
+
+Run by ctest as: python3 test_alertmanager.py --binary PATH --source-dir DIR
+(--binary is not used here).
+"""
+
+import datetime
+import email
+import email.policy
+import glob
+import html.parser
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import pe_testlib as lib
+
+ARGS = lib.parse_args()
+sys.path.insert(0, os.path.join(ARGS.source_dir, "scripts"))
+import local_alertmanager as local_am  # noqa: E402  (scripts/, shared with the demo)
+import notification_sinks as sinks  # noqa: E402
+from local_alertmanager import substitute  # noqa: E402
+
+AM_DIR = os.path.join(ARGS.source_dir, "alertmanager")
+CONFIG = os.path.join(AM_DIR, "alertmanager.yml")
+TEMPLATES_GLOB = os.path.join(AM_DIR, "templates", "*.tmpl")
+ROUTES_TABLE = os.path.join(AM_DIR, "tests", "routes.txt")
+SAMPLE_ALERTS = sorted(glob.glob(os.path.join(AM_DIR, "tests", "alerts", "*.json")))
+
+AMTOOL = shutil.which("amtool")
+ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+
+RUNBOOK = "https://github.com/pipeline-exporter/pipeline_exporter/blob/main/docs/runbook.md#"
+GRAFANA_DEFAULT = "http://localhost:3000"
+
+# The alerts of the shared contract and their severity.
+CONTRACT_ALERTS = {
+    "PipelineRunFailed": "critical",
+    "PipelineRunPartial": "warning",
+    "PipelineRunStalled": "warning",
+    "PipelineRunNotStarted": "warning",
+    "PipelineStepFailuresElevated": "warning",
+    "PipelineNoRecentSuccess": "warning",
+    "PipelineArchivalFailing": "warning",
+    "PipelineArchiveIntegrityFailed": "critical",
+    "PipelineCompletionBacklogGrowing": "warning",
+    "PipelineWorkerHeartbeatStale": "critical",
+    "PipelineArchiveStorageLow": "warning",
+    "PipelineArchiveStorageFillingUp": "warning",
+    "PipelineExporterDown": "critical",
+    "PipelineExporterAbsent": "critical",
+    "PipelineStateDatabaseUnreadable": "critical",
+    "PipelineStateStale": "critical",
+}
+OUTAGE_ALERTS = ["PipelineExporterDown", "PipelineExporterAbsent",
+                 "PipelineStateStale", "PipelineStateDatabaseUnreadable"]
+
+
+def require_tools(test_case, *tools):
+    for name, path in tools:
+        if path is None:
+            test_case.fail("%s is not installed (scripts/setup.sh installs "
+                           "prometheus-alertmanager)" % name)
+
+
+def amtool(*args, timeout=30):
+    return lib.run([AMTOOL] + list(args), timeout=timeout)
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+# ---------------------------------------------------------------------------
+# The routing table.
+
+class RouteCase:
+    def __init__(self, line_number, receivers, group_interval, repeat_interval, labels):
+        self.line_number = line_number
+        self.receivers = receivers
+        self.group_interval = group_interval
+        self.repeat_interval = repeat_interval
+        self.labels = labels
+
+    def __repr__(self):
+        return "routes.txt:%d %s" % (self.line_number, " ".join(self.labels))
+
+
+def load_route_cases():
+    cases = []
+    for number, line in enumerate(read(ROUTES_TABLE).splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split()
+        if len(fields) < 4 or not all("=" in f for f in fields[3:]):
+            raise ValueError("routes.txt:%d: malformed: %r" % (number, line))
+        cases.append(RouteCase(number, fields[0], fields[1], fields[2], fields[3:]))
+    return cases
+
+
+def labels_of(case):
+    return dict(field.split("=", 1) for field in case.labels)
+
+
+# A small model of Alertmanager's routing, used only to read the effective
+# group_interval/repeat_interval of the route an alert ends on (amtool does
+# not print them). Its receivers are cross-checked against amtool's.
+_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"(.*)"\s*$')
+
+
+def _matches(matcher, labels):
+    match = _MATCHER.match(matcher)
+    if not match:
+        raise ValueError("unsupported matcher %r" % matcher)
+    name, op, value = match.groups()
+    actual = labels.get(name, "")
+    if op == "=":
+        return actual == value
+    if op == "!=":
+        return actual != value
+    found = re.fullmatch(value, actual) is not None
+    return found if op == "=~" else not found
+
+
+_INHERITED = ("receiver", "group_by", "group_wait", "group_interval", "repeat_interval")
+
+
+def route_alert(route, labels, inherited=None):
+    """[(receiver, effective settings)] for every route the alert ends on."""
+    settings = dict(inherited or {})
+    settings.update({k: route[k] for k in _INHERITED if k in route})
+    results = []
+    for child in route.get("routes") or []:
+        if all(_matches(m, labels) for m in child.get("matchers") or []):
+            results.extend(route_alert(child, labels, settings))
+            if not child.get("continue", False):
+                return results
+    return results or [settings]
+
+
+def load_yaml_config():
+    try:
+        import yaml  # python3-yaml; optional
+    except ImportError:
+        return None
+    with open(CONFIG, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+class ConfigurationTest(unittest.TestCase):
+    def setUp(self):
+        require_tools(self, ("amtool", AMTOOL))
+
+    def test_amtool_check_config_accepts_the_configuration(self):
+        result = amtool("check-config", CONFIG)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("SUCCESS", result.stdout)
+        self.assertRegex(result.stdout, r"- 2 inhibit rules")
+        self.assertRegex(result.stdout, r"- 4 receivers")
+
+    def test_secrets_are_only_read_from_files(self):
+        text = read(CONFIG)
+        for inline in ("slack_api_url:", "api_url:", "smtp_auth_password:",
+                       "auth_password:", "credentials:", "bearer_token:",
+                       "password:"):
+            with self.subTest(key=inline):
+                self.assertNotRegex(text, r"(?m)^\s*(- )?%s" % re.escape(inline))
+        for key in ("slack_api_url_file: secrets/slack_api_url",
+                    "smtp_auth_password_file: secrets/smtp_password",
+                    "credentials_file: secrets/webhook_token"):
+            self.assertIn(key, text)
+        for name in ("slack_api_url", "smtp_password", "webhook_token"):
+            self.assertTrue(os.path.isfile(os.path.join(AM_DIR, "secrets", name + ".example")),
+                            name + ".example is missing")
+
+    def test_every_receiver_sends_resolved_notifications(self):
+        config = load_yaml_config()
+        if config is None:
+            self.skipTest("python3-yaml is not installed")
+        integrations = 0
+        for receiver in config["receivers"]:
+            for key, configs in receiver.items():
+                if key.endswith("_configs"):
+                    for integration in configs:
+                        integrations += 1
+                        self.assertIs(integration.get("send_resolved"), True,
+                                      "%s %s" % (receiver["name"], key))
+        self.assertEqual(integrations, 6)
+
+    def test_escalation_route_waits_per_alert_and_continues(self):
+        config = load_yaml_config()
+        if config is None:
+            self.skipTest("python3-yaml is not installed")
+        routes = [r for r in config["route"]["routes"] if r.get("receiver") == "escalation"]
+        self.assertEqual(len(routes), 1)
+        escalation = routes[0]
+        self.assertEqual(escalation["matchers"], ['severity="critical"'])
+        self.assertIs(escalation["continue"], True)
+        self.assertEqual(escalation["group_by"], ["..."])
+        self.assertEqual(escalation["group_wait"], "2h")
+
+
+class RoutingTableTest(unittest.TestCase):
+    def setUp(self):
+        require_tools(self, ("amtool", AMTOOL))
+        self.cases = load_route_cases()
+
+    def test_table_covers_every_contract_alert_with_its_severity(self):
+        covered = {(labels_of(c)["alertname"], labels_of(c).get("severity")) for c in self.cases}
+        for alert, severity in CONTRACT_ALERTS.items():
+            self.assertIn((alert, severity), covered)
+        self.assertGreaterEqual(len(self.cases), 20)
+
+    def test_amtool_routes_each_case_to_the_expected_receivers(self):
+        for case in self.cases:
+            with self.subTest(case=case):
+                result = amtool("config", "routes", "test", "--config.file=" + CONFIG,
+                                "--verify.receivers=" + case.receivers, *case.labels)
+                self.assertEqual(result.returncode, 0,
+                                 "%s\n%s" % (result.stdout, result.stderr))
+                self.assertEqual(result.stdout.strip(), case.receivers)
+
+    def test_each_case_gets_the_throttle_of_its_alert_class(self):
+        config = load_yaml_config()
+        if config is None:
+            self.skipTest("python3-yaml is not installed")
+        for case in self.cases:
+            with self.subTest(case=case):
+                ends = route_alert(config["route"], labels_of(case))
+                self.assertEqual(",".join(s["receiver"] for s in ends), case.receivers)
+                final = ends[-1]
+                self.assertEqual((final["group_interval"], final["repeat_interval"]),
+                                 (case.group_interval, case.repeat_interval))
+                self.assertEqual(final["group_by"], ["alertname", "project"])
+
+    def test_a_critical_alert_escalates_after_two_hours_warnings_never(self):
+        config = load_yaml_config()
+        if config is None:
+            self.skipTest("python3-yaml is not installed")
+        for case in self.cases:
+            labels = labels_of(case)
+            with self.subTest(case=case):
+                ends = {s["receiver"]: s for s in route_alert(config["route"], labels)}
+                if labels.get("severity") == "critical":
+                    self.assertEqual(ends["escalation"]["group_wait"], "2h")
+                else:
+                    self.assertNotIn("escalation", ends)
+
+
+# ---------------------------------------------------------------------------
+# Templates.
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs.append(dict(attrs).get("href"))
+
+
+def render(template, data_file, template_type="text", templates_glob=TEMPLATES_GLOB):
+    result = amtool("template", "render", "--template.glob=" + templates_glob,
+                    "--template.type=" + template_type, "--template.data=" + data_file,
+                    '--template.text={{ template "%s" . }}' % template)
+    if result.returncode != 0:
+        raise AssertionError("amtool template render %s %s failed:\n%s%s"
+                             % (template, data_file, result.stdout, result.stderr))
+    return result.stdout
+
+
+def sample(name):
+    return os.path.join(AM_DIR, "tests", "alerts", name)
+
+
+class TemplateRenderTest(unittest.TestCase):
+    """amtool template render (Alertmanager 0.25 has it) of every template."""
+
+    TEMPLATES = [("pipeline.slack.title", "text"), ("pipeline.slack.titlelink", "text"),
+                 ("pipeline.slack.color", "text"), ("pipeline.slack.text", "text"),
+                 ("pipeline.email.subject", "text"), ("pipeline.email.text", "text"),
+                 ("pipeline.email.html", "html")]
+
+    def setUp(self):
+        require_tools(self, ("amtool", AMTOOL))
+
+    def test_every_template_renders_every_sample_without_missing_values(self):
+        self.assertGreaterEqual(len(SAMPLE_ALERTS), 3)
+        for data in SAMPLE_ALERTS:
+            for template, kind in self.TEMPLATES:
+                with self.subTest(data=os.path.basename(data), template=template):
+                    out = render(template, data, kind)
+                    self.assertTrue(out.strip())
+                    self.assertNotIn("<no value>", out)
+
+    def test_slack_message_names_run_project_phase_step_reason_and_links(self):
+        text = render("pipeline.slack.text", sample("run_failed.json"))
+        for fragment in ("run `run-2024-0001`", "project `acme`", "phase `build`",
+                         "Failed step: `compile`", "Reason: exit code 2 &amp; &lt;timeout&gt;",
+                         "<%s/d/pipeline-run/pipeline-run?var-run_id=run-2024-0001"
+                         "&var-project=acme|Dashboard>" % GRAFANA_DEFAULT,
+                         "<%spipelinerunfailed|Runbook>" % RUNBOOK,
+                         "var-run_id=run%2F2024+0002", "*Resolved (1):*"):
+            self.assertIn(fragment, text)
+        self.assertEqual(render("pipeline.slack.title", sample("run_failed.json")),
+                         "[FIRING:2] PipelineRunFailed, project acme")
+        self.assertEqual(render("pipeline.slack.color", sample("run_failed.json")), "danger")
+        self.assertEqual(render("pipeline.slack.color", sample("run_stalled_resolved.json")),
+                         "good")
+
+    def test_slack_title_links_to_the_run_or_the_overview(self):
+        self.assertEqual(render("pipeline.slack.titlelink", sample("run_failed.json")),
+                         GRAFANA_DEFAULT + "/d/pipeline-overview/pipeline-overview?var-project=acme")
+        self.assertEqual(render("pipeline.slack.titlelink", sample("run_stalled_resolved.json")),
+                         GRAFANA_DEFAULT + "/d/pipeline-run/pipeline-run?var-run_id=run-77"
+                         "&var-project=beta")
+        self.assertEqual(render("pipeline.slack.titlelink", sample("exporter_down.json")),
+                         GRAFANA_DEFAULT + "/d/pipeline-overview/pipeline-overview")
+
+    def test_email_text_lists_each_alert_with_its_details(self):
+        text = render("pipeline.email.text", sample("run_failed.json"))
+        self.assertTrue(text.startswith("[FIRING:2] PipelineRunFailed, project acme\n"))
+        for fragment in ("Run:         run-2024-0001", "Project:     acme",
+                         "Phase:       build", "Failed step: compile",
+                         "Reason:      exit code 2 & <timeout>",
+                         "Since:       2026-11-23 10:00:00 UTC",
+                         "Resolved:    2026-11-23 09:30:00 UTC",
+                         "Dashboard:   %s/d/pipeline-run/pipeline-run?var-run_id=run-2024-0001"
+                         % GRAFANA_DEFAULT,
+                         "Runbook:     %spipelinerunfailed" % RUNBOOK, "Firing (2):",
+                         "Resolved (1):"):
+            self.assertIn(fragment, text)
+        stalled = render("pipeline.email.text", sample("run_stalled_resolved.json"))
+        self.assertIn("Step:        zip", stalled)
+        self.assertTrue(stalled.startswith("[RESOLVED] PipelineRunStalled, project beta, run run-77"))
+
+    def test_email_html_escapes_values_and_links_dashboard_and_runbook(self):
+        out = render("pipeline.email.html", sample("run_failed.json"), "html")
+        self.assertIn("exit code 2 &amp; &lt;timeout&gt;", out)
+        self.assertNotIn("<timeout>", out)
+        self.assertIn(">Failed step</td><td style=\"padding:2px 0\">compile<", out)
+        links = _Links()
+        links.feed(out)
+        self.assertIn(GRAFANA_DEFAULT + "/d/pipeline-run/pipeline-run?var-run_id=run-2024-0001"
+                      "&var-project=acme", links.hrefs)
+        self.assertIn(GRAFANA_DEFAULT + "/d/pipeline-run/pipeline-run?var-run_id=run%2F2024+0002"
+                      "&var-project=acme", links.hrefs)
+        self.assertIn(RUNBOOK + "pipelinerunfailed", links.hrefs)
+        self.assertIn("http://alertmanager.example.org:9093", links.hrefs)
+
+    def test_grafana_base_url_is_edited_in_one_place(self):
+        tmp = tempfile.mkdtemp(prefix="pe-am-tmpl-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        text = read(os.path.join(AM_DIR, "templates", "pipeline.tmpl"))
+        define = '{{ define "pipeline.grafana.url" }}%s{{ end }}' % GRAFANA_DEFAULT
+        self.assertEqual(text.count(define), 1)
+        self.assertEqual(text.count(GRAFANA_DEFAULT), 1)
+        with open(os.path.join(tmp, "pipeline.tmpl"), "w", encoding="utf-8") as f:
+            f.write(text.replace(define, define.replace(GRAFANA_DEFAULT,
+                                                        "https://grafana.corp.test/g")))
+        for template, kind in (("pipeline.slack.text", "text"),
+                               ("pipeline.email.text", "text"),
+                               ("pipeline.email.html", "html")):
+            with self.subTest(template=template):
+                out = render(template, sample("run_failed.json"), kind,
+                             templates_glob=os.path.join(tmp, "*.tmpl"))
+                self.assertNotIn(GRAFANA_DEFAULT, out)
+                self.assertIn("https://grafana.corp.test/g/d/pipeline-run/pipeline-run?", out)
+
+
+class ShippedConfigurationTest(unittest.TestCase):
+    """The configuration as shipped starts the way scripts/demo.sh runs it."""
+
+    def test_starts_in_its_directory_with_the_example_secrets(self):
+        require_tools(self, ("prometheus-alertmanager", ALERTMANAGER))
+        tmp = tempfile.mkdtemp(prefix="pe-am-shipped-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        copy = os.path.join(tmp, "alertmanager")
+        shutil.copytree(AM_DIR, copy, ignore=shutil.ignore_patterns("tests"))
+        for example in glob.glob(os.path.join(copy, "secrets", "*.example")):
+            secret = example[:-len(".example")]
+            if not os.path.exists(secret):
+                shutil.copyfile(example, secret)
+        address = lib.loopback_address(lib.free_port())
+        daemon = lib.start_daemon(self, [
+            ALERTMANAGER, "--config.file=alertmanager.yml",
+            "--storage.path=" + os.path.join(tmp, "data"),
+            "--web.listen-address=" + address, "--cluster.listen-address=",
+        ], cwd=copy, name="alertmanager")
+        lib.wait_for_http("http://%s/-/ready" % address, status=200, timeout=60, daemon=daemon)
+        status, _, body = lib.http_get("http://%s/api/v2/status" % address)
+        self.assertEqual(status, 200)
+        status = json.loads(body)
+        self.assertEqual(status["cluster"]["status"], "disabled")
+        for receiver in ("slack", "slack-and-email", "escalation", "webhook"):
+            self.assertIn("- name: %s\n" % receiver, status["config"]["original"])
+
+
+# ---------------------------------------------------------------------------
+# A running Alertmanager with local sinks.
+
+SLACK_SECRET_PATH = local_am.SLACK_PATH
+SMTP_SECRET = local_am.SMTP_PASSWORD
+WEBHOOK_SECRET = local_am.WEBHOOK_TOKEN
+ESCALATION_DELAY_S = 6
+
+
+def make_test_config(directory, http_sink, smtp_sink):
+    """A copy of alertmanager.yml in directory whose receivers are the sinks
+    (scripts/local_alertmanager.py), with fast timings: first notification
+    after 1s, changes after 1s; the escalation delay (2h) becomes a few
+    seconds."""
+    def fast(text):
+        text = substitute(text, r"(?m)^(\s*group_wait:) 2h$", r"\1 %ds" % ESCALATION_DELAY_S, 1)
+        text = substitute(text, r"(?m)^(\s*group_wait:) 30s$", r"\1 1s", 1)
+        return substitute(text, r"(?m)^(\s*group_interval:) \S+$", r"\1 1s")
+    return local_am.write_local_config(directory, http_sink.url(), smtp_sink.address, fast)
+
+
+def alert(alertname, severity, starts_at=None, ends_at=None, **labels):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    labels = dict(labels, alertname=alertname, severity=severity)
+    body = {
+        "labels": labels,
+        "annotations": {"summary": "%s summary" % alertname,
+                        "description": "%s for %s" % (alertname, labels.get("run_id", "-")),
+                        "runbook_url": RUNBOOK + alertname.lower()},
+        "startsAt": (starts_at or now).isoformat(),
+        "generatorURL": "http://127.0.0.1:9090/graph",
+    }
+    body["endsAt"] = (ends_at or now + datetime.timedelta(hours=1)).isoformat()
+    return body
+
+
+def resolved(body):
+    """body (as posted before) with endsAt now: Alertmanager resolves it."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return dict(body, endsAt=now.isoformat())
+
+
+def run_alert(alertname, severity, run_id, **labels):
+    return alert(alertname, severity, scope="run", project="acme", run_id=run_id,
+                 phase="build", step="compile", reason="boom", **labels)
+
+
+class RunningAlertmanagerTest(unittest.TestCase):
+    def setUp(self):
+        require_tools(self, ("prometheus-alertmanager", ALERTMANAGER))
+        self.http_sink = sinks.HttpSink()
+        self.addCleanup(self.http_sink.close)
+        self.smtp_sink = sinks.SmtpSink()
+        self.addCleanup(self.smtp_sink.close)
+        tmp = tempfile.mkdtemp(prefix="pe-am-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        config_dir = os.path.join(tmp, "config")
+        os.makedirs(config_dir)
+        config = make_test_config(config_dir, self.http_sink, self.smtp_sink)
+        address = lib.loopback_address(lib.free_port())
+        self.base = "http://" + address
+        # Alertmanager 0.25 resolves slack_api_url_file and
+        # smtp_auth_password_file against its working directory (templates
+        # and http_config files against the configuration's directory), so
+        # it runs in the configuration's directory, as README.md prescribes.
+        work_dir = config_dir
+        self.daemon = lib.start_daemon(self, [
+            ALERTMANAGER, "--config.file=" + config,
+            "--storage.path=" + os.path.join(tmp, "data"),
+            "--web.listen-address=" + address,
+            "--cluster.listen-address=",
+            "--log.level=debug",
+        ], cwd=work_dir, name="alertmanager")
+        lib.wait_for_http(self.base + "/-/ready", status=200, timeout=60, daemon=self.daemon)
+
+    def post(self, *alerts):
+        request = urllib.request.Request(self.base + "/api/v2/alerts",
+                                         data=json.dumps(list(alerts)).encode("utf-8"),
+                                         headers={"Content-Type": "application/json"},
+                                         method="POST")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            self.assertEqual(response.status, 200)
+
+    def alerts(self):
+        status, _, body = lib.http_get(self.base + "/api/v2/alerts")
+        self.assertEqual(status, 200)
+        return json.loads(body)
+
+    def state_of(self, alertname, run_id=None):
+        """(state, inhibitedBy alertnames) of the one alert matching."""
+        all_alerts = self.alerts()
+        by_fingerprint = {a["fingerprint"]: a["labels"]["alertname"] for a in all_alerts}
+        found = [a for a in all_alerts if a["labels"]["alertname"] == alertname
+                 and a["labels"].get("run_id") == run_id]
+        self.assertEqual(len(found), 1, found)
+        status = found[0]["status"]
+        return status["state"], sorted(by_fingerprint.get(f, f) for f in status["inhibitedBy"])
+
+    def wait_states(self, expected, timeout=20):
+        """Waits until state_of(name, run_id) == value for every item."""
+        def done():
+            return all(self.state_of(*key) == value for key, value in expected.items())
+        try:
+            lib.wait_until(done, timeout=timeout, message="alert states",
+                           daemon=self.daemon)
+        except AssertionError:
+            self.assertEqual({k: self.state_of(*k) for k in expected}, expected)
+
+    def slack_messages(self, channel):
+        return [body for headers, body in self.http_sink.posts(SLACK_SECRET_PATH)
+                if body.get("channel") == channel]
+
+    def notified_alert_keys(self, texts):
+        keys = set()
+        for text in texts:
+            for name, run in re.findall(r"\*(Pipeline\w+)\*(?: · run `([^`]+)`)?", text):
+                keys.add((name, run or None))
+        return keys
+
+    # -- inhibition -------------------------------------------------------
+
+    def test_a_failed_run_inhibits_only_its_own_stall_alert(self):
+        self.post(run_alert("PipelineRunFailed", "critical", "r1"),
+                  run_alert("PipelineRunStalled", "warning", "r1"),
+                  run_alert("PipelineRunStalled", "warning", "r2"))
+        self.wait_states({
+            ("PipelineRunFailed", "r1"): ("active", []),
+            ("PipelineRunStalled", "r1"): ("suppressed", ["PipelineRunFailed"]),
+            ("PipelineRunStalled", "r2"): ("active", []),
+        })
+        # Slack, email and webhook hear about r1's failure and r2's stall only.
+        lib.wait_until(lambda: len(self.slack_messages("#pipeline-alerts")) >= 2
+                       and self.smtp_sink.received()
+                       and len(self.http_sink.posts("/webhook")) >= 2,
+                       timeout=30, message="notifications", daemon=self.daemon)
+        time.sleep(2)  # anything wrongly sent for r1's stall would arrive by now
+        slack = self.notified_alert_keys(m["attachments"][0]["text"]
+                                         for m in self.slack_messages("#pipeline-alerts"))
+        self.assertEqual(slack, {("PipelineRunFailed", "r1"), ("PipelineRunStalled", "r2")})
+        webhook = {(a["labels"]["alertname"], a["labels"]["run_id"])
+                   for _, body in self.http_sink.posts("/webhook") for a in body["alerts"]}
+        self.assertEqual(webhook, {("PipelineRunFailed", "r1"), ("PipelineRunStalled", "r2")})
+        subjects = {m["Subject"] for _, m in self.smtp_sink.received()}
+        self.assertEqual(subjects, {"[FIRING:1] PipelineRunFailed, project acme, run r1"})
+
+    def test_exporter_or_state_outage_inhibits_every_per_run_alert(self):
+        self.post(run_alert("PipelineRunFailed", "critical", "r1"),
+                  run_alert("PipelineRunStalled", "warning", "r2"),
+                  run_alert("PipelineRunNotStarted", "warning", "r3"),
+                  alert("PipelineStepFailuresElevated", "warning", project="acme"))
+        self.wait_states({("PipelineRunFailed", "r1"): ("active", [])})
+        previous = None
+        for source in OUTAGE_ALERTS:
+            with self.subTest(source=source):
+                if previous:  # resolve the previous outage alert
+                    self.post(resolved(previous))
+                previous = alert(source, "critical", job="pipeline_exporter")
+                self.post(previous)
+                self.wait_states({
+                    ("PipelineRunFailed", "r1"): ("suppressed", [source]),
+                    ("PipelineRunStalled", "r2"): ("suppressed", [source]),
+                    ("PipelineRunNotStarted", "r3"): ("suppressed", [source]),
+                    # Not per-run: still notified.
+                    ("PipelineStepFailuresElevated", None): ("active", []),
+                    (source, None): ("active", []),
+                })
+
+    # -- receivers and secrets --------------------------------------------
+
+    def test_receivers_use_secrets_from_files_and_send_resolved(self):
+        failed = run_alert("PipelineRunFailed", "critical", "r9")
+        self.post(failed)
+        lib.wait_until(lambda: self.slack_messages("#pipeline-alerts") and self.smtp_sink.received()
+                       and self.http_sink.posts("/webhook"),
+                       timeout=30, message="firing notifications", daemon=self.daemon)
+
+        slack = self.slack_messages("#pipeline-alerts")[0]["attachments"][0]
+        self.assertEqual(slack["title"], "[FIRING:1] PipelineRunFailed, project acme, run r9")
+        self.assertEqual(slack["color"], "danger")
+        self.assertIn("/d/pipeline-run/pipeline-run?var-run_id=r9&var-project=acme", slack["title_link"])
+        self.assertIn("Failed step: `compile`", slack["text"])
+
+        auth, message = self.smtp_sink.received()[0]
+        self.assertEqual(auth[1], SMTP_SECRET)  # from secrets/smtp_password
+        self.assertEqual(message["To"], "pipeline-team@example.org")
+        html_part = message.get_body(preferencelist=("html",)).get_content()
+        text_part = message.get_body(preferencelist=("plain",)).get_content()
+        self.assertIn("<a href=\"http://localhost:3000/d/pipeline-run/pipeline-run?var-run_id=r9", html_part)
+        self.assertIn("Failed step: compile", text_part)
+
+        headers, body = self.http_sink.posts("/webhook")[0]
+        self.assertEqual(headers["authorization"], "Bearer " + WEBHOOK_SECRET)
+        self.assertEqual(body["receiver"], "webhook")
+        self.assertEqual(body["status"], "firing")
+
+        # Resolve: every receiver is told.
+        self.post(resolved(failed))
+        lib.wait_until(
+            lambda: any(m["attachments"][0]["title"].startswith("[RESOLVED]")
+                        for m in self.slack_messages("#pipeline-alerts"))
+            and any(m["Subject"].startswith("[RESOLVED]") for _, m in self.smtp_sink.received())
+            and any(b["status"] == "resolved" for _, b in self.http_sink.posts("/webhook")),
+            timeout=30, message="resolved notifications", daemon=self.daemon)
+
+    # -- escalation -------------------------------------------------------
+
+    def test_critical_alert_still_firing_after_the_delay_is_escalated(self):
+        started = time.monotonic()
+        self.post(run_alert("PipelineRunFailed", "critical", "r1"),
+                  run_alert("PipelineRunPartial", "warning", "r2"))
+        # A critical alert that resolves before the delay is never escalated.
+        short_lived = run_alert("PipelineRunFailed", "critical", "r3")
+        self.post(short_lived)
+        time.sleep(1.5)
+        self.post(resolved(short_lived))
+
+        lib.wait_until(lambda: self.slack_messages("#pipeline-oncall"), timeout=30,
+                       message="escalation", daemon=self.daemon)
+        self.assertGreaterEqual(time.monotonic() - started, ESCALATION_DELAY_S - 1)
+        time.sleep(3)  # let any other escalation arrive
+        messages = self.slack_messages("#pipeline-oncall")
+        self.assertEqual(self.notified_alert_keys(m["attachments"][0]["text"] for m in messages),
+                         {("PipelineRunFailed", "r1")})
+        self.assertTrue(all(m["attachments"][0]["title"].startswith("ESCALATED: [FIRING:1]")
+                            for m in messages))
+        escalation_mail = [m for _, m in self.smtp_sink.received()
+                           if m["To"] == "pipeline-oncall@example.org"]
+        self.assertEqual([m["Subject"] for m in escalation_mail],
+                         ["ESCALATED: [FIRING:1] PipelineRunFailed, project acme, run r1"])
+
+
+if __name__ == "__main__":
+    lib.main()
