@@ -21,9 +21,6 @@ import threading
 import time
 import warnings
 
-# aiosmtpd 1.4 warns about its own deprecated Session.login_data on AUTH.
-warnings.filterwarnings("ignore", message=".*login_data is deprecated.*")
-
 LOOPBACK = "127.0.0.1"
 
 
@@ -131,6 +128,10 @@ class SmtpSink:
     def __init__(self, port=0, on_message=None):
         from aiosmtpd.controller import Controller  # Debian python3-aiosmtpd
         from aiosmtpd.smtp import AuthResult
+
+        # aiosmtpd 1.4 warns about its own deprecated Session.login_data on
+        # AUTH (added here, after unittest has set its warning filters).
+        warnings.filterwarnings("ignore", message=".*login_data is deprecated")
 
         recorder = self._recorder = _Recorder(
             lambda items: str([m["Subject"] for _, m, _ in items]))
