@@ -18,7 +18,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   zlib1g-dev libcurl4-openssl-dev libssl-dev curl
   prometheus prometheus-alertmanager wrk clang-format python3-aiosmtpd chromium
-  zip unzip python3-yaml
+  zip unzip python3-yaml systemd
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

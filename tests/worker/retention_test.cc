@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +58,8 @@ struct PlanCase {
   Expected removed;  // (run_id, reason), oldest first
   int64_t kept_unverified = 0;
 };
+
+void PrintTo(const PlanCase& c, std::ostream* os) { *os << c.name; }
 
 class PlanRetentionTest : public ::testing::TestWithParam<PlanCase> {};
 
