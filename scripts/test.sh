@@ -12,7 +12,7 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${REPO_ROOT}/build"
-FORMAT_DIRS=(exporter tests bench)
+FORMAT_DIRS=(exporter tests bench fuzz)
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -27,6 +27,13 @@ step "Running tests (ctest)"
 if ! ctest --test-dir "${BUILD_DIR}" --output-on-failure --no-tests=error \
   -j "${CTEST_JOBS:-2}" --timeout "${CTEST_TIMEOUT:-900}"; then
   failures+=("ctest")
+fi
+
+# libFuzzer targets (clang): the regression inputs, then a short run of each
+# target; longer campaigns: fuzz/README.md.
+step "Fuzzing (fuzz/run.sh, ${FUZZ_SECONDS:-5}s per target)"
+if ! FUZZ_SECONDS="${FUZZ_SECONDS:-5}" bash fuzz/run.sh; then
+  failures+=("fuzz")
 fi
 
 step "Checking formatting (clang-format $(clang-format --version | grep -o '[0-9][0-9.]*' | head -n 1))"

@@ -7,6 +7,7 @@
 #include "exporter/app/daemon.h"
 #include "exporter/common/log.h"
 #include "exporter/config/load.h"
+#include "exporter/http/web_config.h"
 #include "exporter/sim/sim_main.h"
 
 namespace pe {
@@ -16,6 +17,13 @@ int Main(int argc, char** argv) {
   if (!args.empty() && args.front() == "simulate") {
     return sim::Main({args.begin() + 1, args.end()});
   }
+  // --check-config: validate everything the daemon would load, then exit.
+  bool check_only = false;
+  std::erase_if(args, [&](const std::string& arg) {
+    if (arg != "--check-config") return false;
+    check_only = true;
+    return true;
+  });
   auto outcome = LoadConfig(args);
   if (!outcome.ok()) {
     std::cerr << "pipeline_exporter: error: " << outcome.status().message()
@@ -27,11 +35,21 @@ int Main(int argc, char** argv) {
     return 0;
   }
   const Config& config = outcome->config;
+  if (check_only) {
+    Result<WebConfig> web = LoadWebConfigFile(config.web_config_file);
+    if (!web.ok()) {
+      std::cerr << "pipeline_exporter: error: " << web.status().message()
+                << "\n";
+      return 2;
+    }
+    std::cout << "pipeline_exporter: the configuration is valid\n";
+    return 0;
+  }
   if (Status s = log::Init(config.log_level, config.log_format); !s.ok()) {
     std::cerr << "pipeline_exporter: error: " << s.message() << "\n";
     return 2;
   }
-  return RunDaemon(config);
+  return RunDaemon(config, args);
 }
 
 }  // namespace pe

@@ -4,14 +4,20 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "exporter/app/reload_metrics.h"
+#include "exporter/app/reloader.h"
 #include "exporter/collector/poller.h"
 #include "exporter/common/build_info.h"
 #include "exporter/common/duration.h"
 #include "exporter/common/log.h"
+#include "exporter/http/web_config.h"
 #include "exporter/http/web_server.h"
 #include "exporter/worker/completion_worker.h"
 #include "exporter/worker/worker_metrics.h"
@@ -37,6 +43,15 @@ class PollLoop {
     if (thread_.joinable()) thread_.join();
   }
 
+  // Takes effect from the next wait (reload).
+  void SetInterval(std::chrono::milliseconds interval) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      interval_ = interval;
+    }
+    cv_.notify_all();
+  }
+
  private:
   void Run() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -48,7 +63,9 @@ class PollLoop {
         log::Error("poll failed unexpectedly", {{"err", e.what()}});
       }
       lock.lock();
-      cv_.wait_for(lock, interval_, [this] { return stop_; });
+      const auto interval = interval_;
+      cv_.wait_for(lock, interval,
+                   [&] { return stop_ || interval_ != interval; });
     }
   }
 
@@ -60,9 +77,42 @@ class PollLoop {
   std::thread thread_;  // last: starts after the members above exist
 };
 
+// The running completion worker, replaceable by a reload.
+class WorkerHolder {
+ public:
+  explicit WorkerHolder(std::shared_ptr<WorkerMetrics> metrics)
+      : metrics_(std::move(metrics)) {}
+  ~WorkerHolder() { Stop(); }
+
+  void Start(const Config& config) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (worker_) worker_->Stop();  // lets an archive finish (grace)
+    worker_ = std::make_unique<CompletionWorker>(
+        CompletionWorkerOptions::FromConfig(config), metrics_);
+    worker_->Start();
+  }
+
+  void Stop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (worker_) worker_->Stop();
+    worker_.reset();
+  }
+
+ private:
+  std::shared_ptr<WorkerMetrics> metrics_;
+  std::mutex mu_;
+  std::unique_ptr<CompletionWorker> worker_;
+};
+
+double WallClock() {
+  return std::chrono::duration<double>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
-int RunDaemon(const Config& config) {
+int RunDaemon(const Config& config, const std::vector<std::string>& args) {
   // glibc gives every thread that allocates its own arena and keeps what it
   // freed there; with HTTP threads building responses, two arenas bound the
   // resident memory better (measured in docs/benchmarks.md).
@@ -87,18 +137,41 @@ int RunDaemon(const Config& config) {
              {"db", config.state_db},
              {"poll_interval", FormatDuration(config.poll_interval)}});
 
+  // Checked before anything starts: a bad file is a configuration error.
+  Result<WebConfig> web_config = LoadWebConfigFile(config.web_config_file);
+  if (!web_config.ok()) {
+    log::Error("invalid web configuration",
+               {{"err", web_config.status().message()}});
+    return 2;
+  }
   auto store = std::make_shared<SnapshotStore>();
   Poller poller(config, store);
+  auto reload_metrics = std::make_shared<ReloadMetrics>(WallClock());
   std::shared_ptr<WorkerMetrics> worker_metrics;
-  if (config.worker_enabled) {
-    worker_metrics = std::make_shared<WorkerMetrics>();
-    poller.SetExtraText(
-        [worker_metrics] { return worker_metrics->Serialize(); });
-  }
-  auto server =
-      WebServer::Start(WebOptions{config.listen_address, config.telemetry_path,
-                                  config.web_threads},
-                       store);
+  if (config.worker_enabled) worker_metrics = std::make_shared<WorkerMetrics>();
+  poller.SetExtraText([reload_metrics, worker_metrics] {
+    std::string text = reload_metrics->Serialize();
+    if (worker_metrics) text += worker_metrics->Serialize();
+    return text;
+  });
+
+  // A reload reaches the poll loop and the worker, which exist from below
+  // on; until then it only applies the log settings.
+  std::atomic<PollLoop*> loop_for_reload{nullptr};
+  WorkerHolder worker(worker_metrics);
+  Reloader::Hooks hooks;
+  hooks.set_poll_interval = [&](std::chrono::milliseconds interval) {
+    if (PollLoop* loop = loop_for_reload.load()) loop->SetInterval(interval);
+  };
+  hooks.restart_worker = [&](const Config& next) { worker.Start(next); };
+  Reloader reloader(args, config, hooks, reload_metrics);
+
+  WebOptions web_options{config.listen_address, config.telemetry_path,
+                         config.web_threads, std::move(*web_config)};
+  web_options.reload = [&reloader] {
+    return reloader.Reload("POST /-/reload");
+  };
+  auto server = WebServer::Start(std::move(web_options), store);
   if (!server.ok()) {
     log::Error("cannot start the web server",
                {{"address", config.listen_address},
@@ -115,25 +188,25 @@ int RunDaemon(const Config& config) {
                           {"telemetry_path", config.telemetry_path}});
 
   PollLoop loop(&poller, config.poll_interval);
-  std::unique_ptr<CompletionWorker> worker;
-  if (config.worker_enabled) {
-    worker = std::make_unique<CompletionWorker>(
-        CompletionWorkerOptions::FromConfig(config), worker_metrics);
-    worker->Start();
-  }
+  loop_for_reload = &loop;
+  if (config.worker_enabled) worker.Start(config);
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      log::Info("SIGHUP ignored: configuration reload is not supported yet");
+      (void)reloader.Reload("SIGHUP");
       continue;
     }
     log::Info("shutting down", {{"signal", std::to_string(sig)}});
     break;
   }
-  if (worker) worker->Stop();  // cancels an archive being written
-  loop.Stop();
+  // The server first: no reload can start while the rest stops. The worker
+  // then stops taking work and lets archives finish within
+  // worker.shutdown-grace.
   server->reset();
+  loop_for_reload = nullptr;
+  worker.Stop();
+  loop.Stop();
   log::Info("stopped");
   return 0;
 }

@@ -46,9 +46,12 @@ std::string Truncate(std::string s, std::size_t max_bytes) {
   return s;
 }
 
+// Blank: nothing Clean keeps (every byte is white space or a control
+// character), so a line of NULs or form feeds is never the one picked.
 bool IsBlank(std::string_view line) {
   for (char c : line) {
-    if (c != ' ' && c != '\t' && c != '\r') return false;
+    const auto u = static_cast<unsigned char>(c);
+    if (u > 0x20 && u != 0x7F) return false;
   }
   return true;
 }

@@ -36,6 +36,8 @@ struct Config {
   std::string listen_address = ":9879";
   std::string telemetry_path = "/metrics";
   int web_threads = 4;
+  // exporter-toolkit style web config (basic auth, TLS); empty: neither.
+  std::string web_config_file;
 
   // worker.*: the embedded completion worker (opt-in: it writes to the
   // orchestrator's database).
@@ -56,6 +58,7 @@ struct Config {
   std::size_t worker_retention_max_count = 0;
   std::uint64_t worker_retention_max_bytes = 0;
   std::chrono::milliseconds worker_retention_max_age{0};
+  std::chrono::milliseconds worker_shutdown_grace{30000};
 
   // log.*
   std::string log_level = "info";  // debug, info, warn, error

@@ -95,6 +95,9 @@ std::string HelpText(std::span<const Option> options) {
   std::vector<Row> rows = {
       {"  -h, --help", "Show this help and exit."},
       {"      --version", "Show the version and exit."},
+      {"      --check-config",
+       "Check the flags, the --config.file and the web.config-file, print "
+       "the outcome and exit (0 valid, 2 invalid)."},
   };
   for (const Option& option : options) {
     std::string help(option.help);
@@ -116,7 +119,9 @@ std::string HelpText(std::span<const Option> options) {
       "Prometheus exporter for a pipeline orchestrator's SQLite state "
       "database.\n"
       "Every flag --a.b can also be set in the --config.file YAML as "
-      "a: {b: ...};\nflags win over the file.\n"
+      "a: {b: ...};\nflags win over the file. SIGHUP or POST /-/reload "
+      "reloads the file (log.*,\nstate.poll-interval and worker.* change "
+      "without a restart).\n"
       "\n"
       "Flags:\n";
   for (const Row& row : rows) {

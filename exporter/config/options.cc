@@ -146,6 +146,10 @@ std::vector<Option> BuildOptions() {
                    CheckTelemetryPath, "Path under which to expose metrics."),
       IntOption("web.threads", &Config::web_threads, 1, 64,
                 "Number of HTTP worker threads (1 to 64)."),
+      StringOption("web.config-file", &Config::web_config_file, CheckNothing,
+                   "Web configuration file in the Prometheus exporter-toolkit "
+                   "format: basic_auth_users (bcrypt hashes) and "
+                   "tls_server_config; empty: no authentication, no TLS."),
       BoolOption("worker.enabled", &Config::worker_enabled,
                  "Run the completion worker: mark finished runs complete, "
                  "archive and verify their worktrees and write their reports. "
@@ -203,6 +207,12 @@ std::vector<Option> BuildOptions() {
                      &Config::worker_retention_max_age, milliseconds(0),
                      "Remove archives made longer ago than this (0s: no "
                      "limit)."),
+      DurationOption("worker.shutdown-grace", &Config::worker_shutdown_grace,
+                     milliseconds(0),
+                     "On SIGTERM/SIGINT (or a worker restart by reload), how "
+                     "long archives being written may take to finish before "
+                     "they are abandoned (cleanly: redone at the next "
+                     "start)."),
       EnumOption<std::string>("log.level", &Config::log_level,
                               {{"debug", "debug"},
                                {"info", "info"},

@@ -4,6 +4,7 @@
 
 #include "exporter/common/build_info.h"
 #include "exporter/http/accept_encoding.h"
+#include "exporter/http/basic_auth.h"
 
 namespace pe {
 namespace {
@@ -11,6 +12,7 @@ namespace {
 constexpr std::string_view kTextContentType = "text/plain; charset=utf-8";
 constexpr std::string_view kHealthyPath = "/-/healthy";
 constexpr std::string_view kReadyPath = "/-/ready";
+constexpr std::string_view kReloadPath = "/-/reload";
 
 std::string HtmlEscape(std::string_view s) {
   std::string out;
@@ -105,7 +107,26 @@ std::string LandingPage(std::string_view telemetry_path) {
 
 WebResponse HandleWebRequest(const WebRequest& request,
                              std::string_view telemetry_path,
-                             const SnapshotStore& store) {
+                             const SnapshotStore& store,
+                             const std::function<Status()>& reload) {
+  if (!request.authorized) {
+    WebResponse response = Text(401, "Unauthorized");
+    response.headers.emplace_back(
+        "WWW-Authenticate",
+        "Basic realm=\"" + std::string(kBasicAuthRealm) + "\"");
+    return response;
+  }
+  if (request.path == kReloadPath && reload) {
+    if (request.method != "POST") {
+      WebResponse response = Text(405, "Method not allowed");
+      response.headers.emplace_back("Allow", "POST");
+      return response;
+    }
+    if (request.has_body) return Text(413, "Request body not accepted");
+    Status status = reload();
+    if (status.ok()) return Text(200, "Reloaded");
+    return Text(500, "failed to reload config: " + status.message());
+  }
   const bool known = request.path == telemetry_path || request.path == "/" ||
                      request.path == kHealthyPath || request.path == kReadyPath;
   if (!known) return Text(404, "Not found");
@@ -114,6 +135,7 @@ WebResponse HandleWebRequest(const WebRequest& request,
     response.headers.emplace_back("Allow", "GET, HEAD");
     return response;
   }
+  if (request.has_body) return Text(413, "Request body not accepted");
   if (request.path == telemetry_path) return Telemetry(request, store);
   if (request.path == kHealthyPath) return Text(200, "Healthy");
   if (request.path == kReadyPath) return Ready(store);

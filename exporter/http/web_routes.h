@@ -1,12 +1,14 @@
 #ifndef PIPELINE_EXPORTER_HTTP_WEB_ROUTES_H_
 #define PIPELINE_EXPORTER_HTTP_WEB_ROUTES_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "exporter/common/status.h"
 #include "exporter/metrics/snapshot.h"
 
 namespace pe {
@@ -20,6 +22,12 @@ struct WebRequest {
   std::string_view method;
   std::string_view path;             // decoded, without the query string
   std::string_view accept_encoding;  // all Accept-Encoding values, joined
+  // False when basic auth is configured and the request's credentials are
+  // missing or wrong: every path, known or not, then answers 401.
+  bool authorized = true;
+  // A Content-Length above 0 or a Transfer-Encoding: no endpoint takes a
+  // body, so such requests are refused with 413 (the body is never read).
+  bool has_body = false;
 };
 
 // A complete response. The body is either `text` or, for the telemetry
@@ -40,10 +48,16 @@ struct WebResponse {
 };
 
 // Routes one request; never blocks except to take the latest snapshot from
-// the store. HEAD is answered like GET (the caller drops the body).
+// the store. HEAD is answered like GET (the caller drops the body). Checks,
+// in order: credentials (401 with WWW-Authenticate), the path (404), the
+// method (405), a request body (413).
+//
+// POST /-/reload calls `reload` (when set; otherwise the path is unknown):
+// 200 when the configuration was reloaded, 500 with the reason when not.
 WebResponse HandleWebRequest(const WebRequest& request,
                              std::string_view telemetry_path,
-                             const SnapshotStore& store);
+                             const SnapshotStore& store,
+                             const std::function<Status()>& reload = {});
 
 // The HTML page served at "/".
 std::string LandingPage(std::string_view telemetry_path);

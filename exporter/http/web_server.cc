@@ -5,13 +5,17 @@
 
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "exporter/common/log.h"
+#include "exporter/http/basic_auth.h"
 #include "exporter/http/civet_response.h"
 #include "exporter/http/civet_stop.h"
+#include "exporter/http/civet_tls.h"
 #include "exporter/http/listen_address.h"
 #include "exporter/http/web_routes.h"
 
@@ -23,6 +27,10 @@ namespace {
 constexpr const char* kKeepAliveTimeoutMs = "500";
 constexpr const char* kRequestTimeoutMs = "10000";
 constexpr const char* kListenBacklog = "128";
+// Accepted connections waiting for a free worker thread.
+constexpr const char* kConnectionQueue = "32";
+// Request line plus headers; a scrape sends a few hundred bytes.
+constexpr const char* kMaxRequestSize = "8192";
 
 // While mg_start2 runs on this thread, civetweb's messages are collected
 // here so that a failed start can report why (e.g. "cannot bind to ...").
@@ -101,14 +109,35 @@ Result<std::unique_ptr<WebServer>> WebServer::Start(
       options.listen_address, mg_check_feature(MG_FEATURES_IPV6) != 0);
   if (!ports.ok()) return ports.status().WithContext("start web server");
 
+  std::optional<CivetTlsOptions> tls;
+  if (options.security.tls) {
+    if (!CivetTlsAvailable()) {
+      return Status::InvalidArgument(
+          "start web server: native TLS is unavailable: civetweb could not "
+          "load OpenSSL (Debian 12's civetweb 1.15 cannot use OpenSSL 3); "
+          "remove tls_server_config and terminate TLS in a proxy, see "
+          "deploy/tls-proxy/README.md");
+    }
+    Result<CivetTlsOptions> made = CivetTlsOptions::Make(*options.security.tls);
+    if (!made.ok()) return made.status().WithContext("start web server");
+    tls = std::move(*made);
+    *ports += 's';  // civetweb: this port speaks TLS only
+  }
+
   InitCivetwebOnce();
   std::unique_ptr<WebServer> server(new WebServer(options, std::move(store)));
+  if (options.security.auth_enabled()) {
+    server->auth_ =
+        std::make_unique<BasicAuthenticator>(options.security.basic_auth_users);
+  }
   const std::string threads = std::to_string(options.threads);
   // clang-format off
-  const char* civet_options[] = {
+  std::vector<const char*> civet_options = {
       "listening_ports", ports->c_str(),
       "num_threads", threads.c_str(),
       "listen_backlog", kListenBacklog,
+      "connection_queue", kConnectionQueue,
+      "max_request_size", kMaxRequestSize,
       "request_timeout_ms", kRequestTimeoutMs,
       "enable_keep_alive", "yes",
       "keep_alive_timeout_ms", kKeepAliveTimeoutMs,
@@ -118,12 +147,18 @@ Result<std::unique_ptr<WebServer>> WebServer::Start(
       "access_control_allow_origin", "",
       "access_control_allow_methods", "",
       // No document_root: nothing is ever served from disk.
-      nullptr,
   };
   // clang-format on
+  if (tls) {
+    for (const auto& [name, value] : tls->options()) {
+      civet_options.push_back(name.c_str());
+      civet_options.push_back(value.c_str());
+    }
+  }
+  civet_options.push_back(nullptr);
   mg_callbacks callbacks{};
   callbacks.log_message = &LogMessage;
-  mg_init_data init{&callbacks, server.get(), civet_options};
+  mg_init_data init{&callbacks, server.get(), civet_options.data()};
   char error_text[256] = "";
   unsigned error_code = 0;
   mg_error_data error{&error_code, error_text, sizeof(error_text)};
@@ -161,9 +196,17 @@ int WebServer::Serve(mg_connection* conn, void* cbdata) {
   const bool head_only = method == "HEAD";
   try {
     const std::string accept_encoding = JoinedHeader(*ri, "Accept-Encoding");
-    const WebRequest request{method, path, accept_encoding};
+    WebRequest request{method, path, accept_encoding};
+    if (self->auth_ != nullptr) {
+      const char* authorization = mg_get_header(conn, "Authorization");
+      request.authorized =
+          authorization != nullptr && self->auth_->Authorize(authorization);
+    }
+    request.has_body = ri->content_length > 0 ||
+                       mg_get_header(conn, "Transfer-Encoding") != nullptr;
     const WebResponse response =
-        HandleWebRequest(request, self->options_.telemetry_path, *self->store_);
+        HandleWebRequest(request, self->options_.telemetry_path, *self->store_,
+                         self->options_.reload);
     if (!SendResponse(conn, response, head_only)) {
       log::Debug("http client went away before the response was sent",
                  {{"path", std::string(path)}});

@@ -1,11 +1,13 @@
 #ifndef PIPELINE_EXPORTER_HTTP_WEB_SERVER_H_
 #define PIPELINE_EXPORTER_HTTP_WEB_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "exporter/common/status.h"
+#include "exporter/http/web_config.h"
 #include "exporter/metrics/snapshot.h"
 
 struct mg_connection;
@@ -13,10 +15,16 @@ struct mg_context;
 
 namespace pe {
 
+class BasicAuthenticator;
+
 struct WebOptions {
   std::string listen_address = ":9879";  // "host:port", ":port"; port 0 = any
   std::string telemetry_path = "/metrics";
-  int threads = 4;
+  int threads = 4;  // also the most connections served at once
+  // --web.config-file: basic auth users and TLS; empty means neither.
+  WebConfig security;
+  // POST /-/reload; empty: no such endpoint.
+  std::function<Status()> reload;
 };
 
 // The exporter's HTTP endpoints on civetweb:
@@ -24,7 +32,18 @@ struct WebOptions {
 //   /                 landing page linking to the telemetry path
 //   /-/healthy        200 while the process serves
 //   /-/ready          200 after the first successful poll, 503 before
+//   /-/reload         POST: reloads the configuration (when options.reload)
 // Anything else is 404. Requests never touch the database.
+//
+// With basic_auth_users configured, every path (/-/healthy included, as in
+// the Prometheus exporter-toolkit) answers 401 with
+// `WWW-Authenticate: Basic realm="pipeline_exporter"` unless the request
+// carries a configured user's password. With tls_server_config the port
+// speaks only TLS. Limits: request line + headers at most 8 KiB (larger:
+// civetweb answers 400), no request bodies (413), `threads` connections
+// served at once, 32 more queued in civetweb and 128 in the kernel's
+// backlog; nothing is ever served from disk (no document root, no
+// directory listing).
 class WebServer {
  public:
   static Result<std::unique_ptr<WebServer>> Start(
@@ -43,6 +62,7 @@ class WebServer {
 
   WebOptions options_;
   std::shared_ptr<const SnapshotStore> store_;
+  std::unique_ptr<BasicAuthenticator> auth_;  // null: no authentication
   mg_context* ctx_ = nullptr;
 };
 

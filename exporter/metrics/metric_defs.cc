@@ -103,6 +103,24 @@ const Def kKnownRuns{"pipeline_exporter_known_runs", Type::kGauge,
     "Runs in the state database as last read (the sum of pipeline_runs).",
     {}, "Exporter health"};
 
+const Def kConfigReloads{"pipeline_exporter_config_reloads_total",
+    Type::kCounter,
+    "Configuration reloads (SIGHUP or POST /-/reload) by result: success, or "
+    "failure (invalid file, or a key that needs a restart; the running "
+    "configuration is kept).",
+    {"result"}, "Exporter health"};
+const Def kConfigLastReloadSuccessful{
+    "pipeline_exporter_config_last_reload_successful", Type::kGauge,
+    "1 if the latest configuration reload succeeded (or none was tried), 0 if "
+    "it failed.",
+    {}, "Exporter health"};
+const Def kConfigLastReloadSuccess{
+    "pipeline_exporter_config_last_reload_success_timestamp_seconds",
+    Type::kGauge,
+    "Unix time the running configuration was loaded (start-up or the latest "
+    "successful reload).",
+    {}, "Exporter health"};
+
 const Def kWorkerBacklog{"pipeline_worker_backlog_runs", Type::kGauge,
     "Terminal runs whose archive and reports are not done yet (failed jobs "
     "included), as of the worker's latest iteration.",
@@ -117,8 +135,10 @@ const Def kWorkerArchivesCreated{"pipeline_worker_archives_created_total",
     {}, "Completion worker"};
 const Def kWorkerArchiveFailures{"pipeline_worker_archive_failures_total",
     Type::kCounter,
-    "Failed archival attempts by reason (preflight, no_space, io, bad_input, "
-    "verify, cancelled, internal, ...); each is retried with backoff.",
+    "Failed archival attempts by reason: preflight (not enough free space), "
+    "io (archive directory not usable), no_space, io_error, bad_input "
+    "(worktree unreadable), verify_failed, internal; each is retried with "
+    "backoff.",
     {"reason"}, "Completion worker"};
 const Def kWorkerArchivesSkipped{"pipeline_worker_archives_skipped_total",
     Type::kCounter,
@@ -232,6 +252,9 @@ const std::vector<const Def*>& AllDefs() {
                                                &kTrackedRunsDropped,
                                                &kParseErrors,
                                                &kKnownRuns,
+                                               &kConfigReloads,
+                                               &kConfigLastReloadSuccessful,
+                                               &kConfigLastReloadSuccess,
                                                &kWorkerBacklog,
                                                &kWorkerMarkedComplete,
                                                &kWorkerArchivesCreated,

@@ -51,6 +51,9 @@ extern const Def kParseErrors;
 extern const Def kKnownRuns;
 
 // The completion worker (worker.enabled).
+extern const Def kConfigReloads;
+extern const Def kConfigLastReloadSuccessful;
+extern const Def kConfigLastReloadSuccess;
 extern const Def kWorkerBacklog;
 extern const Def kWorkerMarkedComplete;
 extern const Def kWorkerArchivesCreated;

@@ -84,6 +84,12 @@ CompletionWorker::CompletionWorker(CompletionWorkerOptions options,
 CompletionWorker::~CompletionWorker() { Stop(); }
 
 Status CompletionWorker::Open(Lane& lane) {
+  if (lane.store && lane.store->FileReplaced()) {
+    log::Warn("the state database file was replaced; reopening it",
+              {{"db", options_.db_path}});
+    lane.queue.reset();
+    lane.store.reset();
+  }
   if (lane.store) return Status::Ok();
   auto store = WorkerStore::Open(options_.db_path, options_.busy);
   if (!store.ok()) {
@@ -283,26 +289,50 @@ void CompletionWorker::Start() {
              {"worktrees", options_.worktrees_dir},
              {"archive_dir", options_.archive_dir},
              {"reports_dir", options_.reports_dir}});
-  threads_.emplace_back([this] { MaintenanceLoop(); });
+  auto run = [this](auto loop) {
+    ++running_;
+    threads_.emplace_back([this, loop] {
+      loop();
+      std::lock_guard<std::mutex> lock(mu_);
+      --running_;
+      cv_.notify_all();
+    });
+  };
+  run([this] { MaintenanceLoop(); });
   for (auto& lane : archivers_) {
-    threads_.emplace_back([this, lane = lane.get()] { ArchiveLoop(lane); });
+    run([this, lane = lane.get()] { ArchiveLoop(lane); });
   }
-  if (options_.scrub_interval.count() > 0) {
-    threads_.emplace_back([this] { ScrubLoop(); });
-  }
+  if (options_.scrub_interval.count() > 0) run([this] { ScrubLoop(); });
 }
 
 void CompletionWorker::Stop() {
+  if (threads_.empty()) {
+    cancel_ = true;
+    return;
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + options_.shutdown_grace;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    std::unique_lock<std::mutex> lock(mu_);
+    stop_ = true;  // no thread claims, enqueues or scrubs anything new
+    cv_.notify_all();
+    if (running_ > 0 && options_.shutdown_grace.count() > 0) {
+      log::Info("completion worker stopping; waiting for archives in progress",
+                {{"grace", std::to_string(std::chrono::duration<double>(
+                                              options_.shutdown_grace)
+                                              .count()) +
+                               "s"}});
+    }
+    if (!cv_.wait_until(lock, deadline, [this] { return running_ == 0; })) {
+      log::Warn(
+          "shutdown grace period over: abandoning the archives in progress "
+          "(nothing is left behind; they are redone at the next start)");
+    }
     cancel_ = true;
   }
   cv_.notify_all();
   for (std::thread& thread : threads_) thread.join();
-  if (!threads_.empty()) {
-    log::Info("completion worker stopped", {{"owner", options_.owner}});
-  }
+  log::Info("completion worker stopped", {{"owner", options_.owner}});
   threads_.clear();
 }
 
@@ -310,6 +340,11 @@ bool CompletionWorker::Wait(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t seen = wakeups_;
   cv_.wait_for(lock, timeout, [&] { return stop_ || wakeups_ != seen; });
+  return stop_;
+}
+
+bool CompletionWorker::Stopping() {
+  std::lock_guard<std::mutex> lock(mu_);
   return stop_;
 }
 
@@ -337,7 +372,7 @@ void CompletionWorker::ArchiveLoop(Lane* lane) {
       auto result = WorkOne(*lane);
       worked = result.ok() && *result;
     });
-    if (cancel_) return;
+    if (Stopping()) return;
     if (!worked && Wait(options_.interval)) return;
   }
 }
@@ -349,7 +384,7 @@ void CompletionWorker::ScrubLoop() {
       auto result = ScrubOn(scrub_);
       if (result.ok()) checked = *result;
     });
-    if (cancel_) return;
+    if (Stopping()) return;
     if (checked == 0 && Wait(options_.interval)) return;
   }
 }

@@ -53,7 +53,10 @@ class CompletionWorker {
   // checked. Does nothing (0) when the scrub interval is 0.
   Result<std::size_t> ScrubOnce();
 
-  // Starts the threads; Stop() cancels an archive being written and joins.
+  // Starts the threads. Stop() stops taking new work, waits up to
+  // options.shutdown_grace for the archives being written to finish, then
+  // cancels what is left (a cancelled archive leaves no file and is redone
+  // later) and joins.
   void Start();
   void Stop();
 
@@ -83,6 +86,7 @@ class CompletionWorker {
   void ScrubLoop();
   // Waits up to `timeout` or until Stop() (true) or Wake().
   bool Wait(std::chrono::milliseconds timeout);
+  bool Stopping();
   void Wake();
 
   CompletionWorkerOptions options_;
@@ -97,6 +101,7 @@ class CompletionWorker {
   std::condition_variable cv_;
   bool stop_ = false;
   uint64_t wakeups_ = 0;
+  int running_ = 0;  // threads still in their loop
   std::vector<std::thread> threads_;
 };
 

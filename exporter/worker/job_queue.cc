@@ -11,13 +11,18 @@ constexpr const char* kJobColumns =
     "run_id, stage, attempts, next_attempt_at, last_error, lease_owner, "
     "lease_expires_at, run_ended_at, end_sort_key";
 
-// The claimable condition; ?1 is now. Written exactly like the partial
-// index's WHERE so the query planner can use exporter_jobs_open.
+// The claimable condition; ?1 is now. Its stage test is written exactly
+// like the partial index's WHERE so the query planner can use
+// exporter_jobs_open. A job last written more than 300 seconds in
+// the future (updated_at) was written before the wall clock went back:
+// its backoff and lease, computed on that clock, would otherwise hold it
+// for as long as the jump, so they are ignored.
 constexpr const char* kClaimable =
     "stage NOT IN ('done', 'skipped', 'failed') "
-    "AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) "
+    "AND (next_attempt_at IS NULL OR next_attempt_at <= ?1 "
+    "OR pe_unix_time(updated_at) > ?1 + 300) "
     "AND (lease_owner IS NULL OR lease_expires_at IS NULL "
-    "OR lease_expires_at <= ?1)";
+    "OR lease_expires_at <= ?1 OR pe_unix_time(updated_at) > ?1 + 300)";
 
 // Runs the queue takes on: the contract's terminal states.
 constexpr const char* kTerminalRunStates =

@@ -66,7 +66,11 @@ struct AdvanceEffects {
 //   queued); the worker resumes a job from its recorded stage, so a restart
 //   never repeats a finished step.
 // - A job is claimable when its stage is not final, next_attempt_at is NULL
-//   or <= now, and it has no lease or an expired one. Claim sets
+//   or <= now, and it has no lease or an expired one. Backoffs and leases
+//   are wall-clock times (shared by processes); if the clock went back,
+//   a job last written more than 5 minutes in the future has its backoff
+//   and lease ignored (a live holder then loses a job it keeps working on:
+//   its records are refused, so nothing is written twice). Claim sets
 //   lease_owner and lease_expires_at; Renew extends the lease; Advance, Fail
 //   and Release need the caller to hold an unexpired lease and report
 //   kLost otherwise. Reaching done/skipped/failed, Fail and Release clear

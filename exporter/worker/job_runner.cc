@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
+#include <thread>
 
 #include "exporter/archive/archive_files.h"
 #include "exporter/archive/archive_verify.h"
@@ -25,6 +28,42 @@ namespace fs = std::filesystem;
 constexpr int64_t kMaxAttempts = 20;  // then the job becomes failed
 constexpr double kMaxBackoffSeconds = 3600;
 constexpr std::chrono::seconds kProgressLogInterval{10};
+
+// Calls renew every period on its own thread until destroyed.
+class LeaseKeeper {
+ public:
+  LeaseKeeper(std::chrono::milliseconds period, std::function<void()> renew)
+      : period_(std::max(period, std::chrono::milliseconds(1))),
+        renew_(std::move(renew)),
+        thread_([this] { Run(); }) {}
+  ~LeaseKeeper() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  LeaseKeeper(const LeaseKeeper&) = delete;
+  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, period_, [this] { return stop_; })) {
+      lock.unlock();
+      renew_();
+      lock.lock();
+    }
+  }
+
+  const std::chrono::milliseconds period_;
+  const std::function<void()> renew_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members above exist
+};
 
 }  // namespace
 
@@ -167,14 +206,9 @@ JobRunner::Outcome JobRunner::ArchiveStage(const Job& job) {
     return fail("preflight", "archival_preflight_failed", space.message());
   }
 
-  // The lease is renewed from the progress callback, under a mutex in case
-  // the archiver reports from more than one thread; this thread is blocked
-  // in WriteRunArchive meanwhile, so the store is never used concurrently.
-  const double lease_seconds =
-      std::chrono::duration<double>(options_.lease).count();
+  // Progress comes from the deflate threads too: a mutex guards the log.
   std::mutex progress_mu;
   const auto begun = std::chrono::steady_clock::now();
-  auto last_renew = begun;
   auto last_log = begun;
   ArchiveOptions archive_options;
   archive_options.deflate_level = options_.deflate_level;
@@ -183,33 +217,41 @@ JobRunner::Outcome JobRunner::ArchiveStage(const Job& job) {
     std::lock_guard<std::mutex> lock(progress_mu);
     metrics_->SetProgress(slot_, done);
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_log >= kProgressLogInterval) {
-      last_log = now;
-      const double elapsed = std::chrono::duration<double>(now - begun).count();
-      log::Info(
-          "archiving",
-          {{"run_id", job.run_id},
-           {"percent", std::to_string(total == 0 ? 100 : done * 100 / total)},
-           {"bytes", std::to_string(done)},
-           {"total_bytes", std::to_string(total)},
-           {"mib_per_second",
-            std::to_string(elapsed > 0 ? done / elapsed / 1048576.0 : 0.0)}});
-    }
-    if (now - last_renew < options_.lease / 3) return;
-    last_renew = now;
-    auto renewed = queue_->Renew(owner_, job.run_id, lease_seconds, Now());
-    if (!renewed.ok() || *renewed == LeaseStatus::kLost) {
-      log::Warn("cannot renew the lease while archiving",
-                {{"run_id", job.run_id}});
-    }
+    if (now - last_log < kProgressLogInterval) return;
+    last_log = now;
+    const double elapsed = std::chrono::duration<double>(now - begun).count();
+    log::Info(
+        "archiving",
+        {{"run_id", job.run_id},
+         {"percent", std::to_string(total == 0 ? 100 : done * 100 / total)},
+         {"bytes", std::to_string(done)},
+         {"total_bytes", std::to_string(total)},
+         {"mib_per_second",
+          std::to_string(elapsed > 0 ? done / elapsed / 1048576.0 : 0.0)}});
   };
 
   const std::string final_path =
       ArchivePathFor(options_.archive_dir, job.run_id);
   const auto started = std::chrono::steady_clock::now();
   metrics_->BeginArchive(slot_, preflight->input_bytes);
-  ArchiveResult archived =
-      WriteRunArchive(worktree, job.run_id, final_path, archive_options);
+  ArchiveResult archived;
+  {
+    // Renews the lease on its own thread while the archive is written and
+    // verified (progress comes per file, and not at all while verifying).
+    // This thread is blocked in WriteRunArchive meanwhile, so the store is
+    // only used by the keeper.
+    const double lease_seconds =
+        std::chrono::duration<double>(options_.lease).count();
+    LeaseKeeper keeper(options_.lease / 3, [&] {
+      auto renewed = queue_->Renew(owner_, job.run_id, lease_seconds, Now());
+      if (!renewed.ok() || *renewed == LeaseStatus::kLost) {
+        log::Warn("cannot renew the lease while archiving",
+                  {{"run_id", job.run_id}});
+      }
+    });
+    archived =
+        WriteRunArchive(worktree, job.run_id, final_path, archive_options);
+  }
   metrics_->EndArchive(slot_);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)

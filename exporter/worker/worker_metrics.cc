@@ -70,7 +70,8 @@ WorkerMetrics::WorkerMetrics()
   for (const char* reason : {"no_worktree", "invalid_run_id"}) {
     skipped_.Add({{"reason", reason}});
   }
-  for (const char* reason : {"preflight", "no_space", "io", "verify"}) {
+  for (const char* reason :
+       {"preflight", "io", "no_space", "io_error", "verify_failed"}) {
     failures_.Add({{"reason", reason}});
   }
   for (const char* check : {"archive", "scrub"}) {

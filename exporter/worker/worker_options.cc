@@ -21,6 +21,7 @@ CompletionWorkerOptions CompletionWorkerOptions::FromConfig(
   options.retention_max_count = config.worker_retention_max_count;
   options.retention_max_bytes = config.worker_retention_max_bytes;
   options.retention_max_age = config.worker_retention_max_age;
+  options.shutdown_grace = config.worker_shutdown_grace;
   options.busy.busy_timeout = config.busy_timeout;
   return options;
 }

@@ -31,6 +31,9 @@ struct CompletionWorkerOptions {
   std::size_t retention_max_count = 0;             // 0: no limit
   std::uint64_t retention_max_bytes = 0;           // 0: no limit
   std::chrono::milliseconds retention_max_age{0};  // 0: no limit
+  // On Stop(), how long archives in progress may take to finish before
+  // they are cancelled.
+  std::chrono::milliseconds shutdown_grace{0};
   // How often housekeeping runs (leftover files, jobs of pruned runs,
   // retention, retained-archive metrics).
   std::chrono::milliseconds housekeeping_interval{60000};

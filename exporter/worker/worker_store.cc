@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <set>
 #include <string_view>
@@ -54,7 +55,21 @@ Result<std::unique_ptr<WorkerStore>> WorkerStore::Open(const std::string& path,
   return store;
 }
 
+bool WorkerStore::FileReplaced() const {
+  struct stat st;
+  if (::stat(path_.c_str(), &st) != 0) return true;
+  return st.st_dev != device_ || st.st_ino != inode_;
+}
+
 Status WorkerStore::Init() {
+  {
+    struct stat st;
+    if (::stat(path_.c_str(), &st) != 0) {
+      return Status::NotFound("no database file '" + path_ + "'");
+    }
+    device_ = st.st_dev;
+    inode_ = st.st_ino;
+  }
   try {
     db_ = std::make_unique<SQLite::Database>(
         path_, SQLite::OPEN_READWRITE,

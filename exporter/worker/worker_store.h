@@ -45,6 +45,12 @@ class WorkerStore {
   // local to work, so none outlives the call.
   Status Read(const std::string& what, const Work& work);
 
+  // Whether the file at path() is no longer the one this store opened (it
+  // was deleted, or replaced by another file): the caller then drops the
+  // store and opens the new file, as the poller does. Only stat()s the
+  // path: opening it would release this process's locks on the file.
+  bool FileReplaced() const;
+
   // Whether runs has the updated_at column (older files lack it).
   bool runs_has_updated_at() const { return runs_has_updated_at_; }
   const std::string& path() const { return path_; }
@@ -58,6 +64,8 @@ class WorkerStore {
   BusyRetry retry_;
   std::unique_ptr<SQLite::Database> db_;
   bool runs_has_updated_at_ = false;
+  unsigned long long device_ = 0;
+  unsigned long long inode_ = 0;
 };
 
 }  // namespace pe

@@ -22,6 +22,17 @@ TEST(SanitizeReasonTest, KeepsTheExceptionLineOfAPythonTraceback) {
             "OSError: [Errno 28] No space left on device");
 }
 
+TEST(SanitizeReasonTest, LinesOfControlCharactersCountAsBlank) {
+  // Found by fuzz/label_value_fuzzer (fuzz/regressions/).
+  EXPECT_EQ(SanitizeReason(std::string("\0\nConnection refused", 20), 120),
+            "Connection refused");
+  EXPECT_EQ(SanitizeReason("Traceback (most recent call last):\n"
+                           "  File \"x.py\", line 1\n"
+                           "ValueError: bad\n\f\n\x1b\n",
+                           120),
+            "ValueError: bad");
+}
+
 TEST(SanitizeReasonTest, CollapsesWhiteSpaceAndControlCharacters) {
   EXPECT_EQ(SanitizeReason("  a\t\tb\r\x01 c  ", 120), "a b c");
 }

@@ -74,6 +74,7 @@ TEST(ConfigOptionsTest, DeclaresEveryKeyOnceInLowercaseDottedForm) {
       "web.listen-address",
       "web.telemetry-path",
       "web.threads",
+      "web.config-file",
       "worker.enabled",
       "worker.mark-complete",
       "worker.worktrees-dir",
@@ -90,6 +91,7 @@ TEST(ConfigOptionsTest, DeclaresEveryKeyOnceInLowercaseDottedForm) {
       "worker.retention.max-count",
       "worker.retention.max-bytes",
       "worker.retention.max-age",
+      "worker.shutdown-grace",
       "log.level",
       "log.format",
   };

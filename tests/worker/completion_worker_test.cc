@@ -634,5 +634,76 @@ TEST_F(CompletionWorkerTest, RetentionRemovesTheOldestArchivesBeyondItsLimit) {
       << text;
 }
 
+// Starts the worker on a run with a large worktree and returns once its
+// archive is being written.
+void StartArchivingALargeRun(CompletionWorkerTest* test,
+                             CompletionWorker& worker,
+                             const std::shared_ptr<WorkerMetrics>& metrics) {
+  worker.Start();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (metrics->Serialize().find("pipeline_worker_archives_in_progress 1") !=
+        std::string::npos) {
+      return;
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  FAIL() << "the archive never started";
+}
+
+class CompletionWorkerStopTest : public CompletionWorkerTest {
+ protected:
+  void SetUp() override {
+    AddEndedRun("run-big");
+    // Incompressible data, so writing it takes a while.
+    std::string data(48 << 20, '\0');
+    uint64_t x = 88172645463325252ull;
+    for (char& c : data) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      c = static_cast<char>(x);
+    }
+    WriteFile(dir_.path() / "worktrees" / "run-big" / "blob.bin", data);
+  }
+
+  CompletionWorkerOptions StopOptions(milliseconds grace) const {
+    CompletionWorkerOptions options = Options();
+    options.interval = milliseconds(100);
+    options.deflate_level = 9;
+    options.shutdown_grace = grace;
+    return options;
+  }
+};
+
+TEST_F(CompletionWorkerStopTest,
+       StopLetsTheArchiveInProgressFinishWithinGrace) {
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorker worker(StopOptions(std::chrono::seconds(60)), metrics);
+  StartArchivingALargeRun(this, worker, metrics);
+  worker.Stop();
+  EXPECT_EQ(Job("run-big")->stage, "done");
+  const VerifyResult verified =
+      VerifyArchive(dir_.File("archive/run-big.zip"), "run-big");
+  EXPECT_TRUE(verified.ok) << verified.problem;
+}
+
+TEST_F(CompletionWorkerStopTest, StopWithoutGraceAbandonsTheArchiveCleanly) {
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorker worker(StopOptions(milliseconds(0)), metrics);
+  StartArchivingALargeRun(this, worker, metrics);
+  worker.Stop();
+  EXPECT_EQ(Job("run-big")->stage, "queued");
+  EXPECT_TRUE(FilesUnder("archive").empty()) << "left a partial file";
+  EXPECT_EQ(EventTypes("run-big"), std::vector<std::string>{});
+
+  // The next start redoes it.
+  CompletionWorker again(StopOptions(milliseconds(0)),
+                         std::make_shared<WorkerMetrics>());
+  Drain(again);
+  EXPECT_EQ(Job("run-big")->stage, "done");
+}
+
 }  // namespace
 }  // namespace pe

@@ -1,0 +1,50 @@
+#include "exporter/app/reload_metrics.h"
+
+#include "exporter/metrics/metric_defs.h"
+#include "exporter/metrics/registry_text.h"
+
+namespace pe {
+namespace {
+
+template <typename Builder>
+auto& Family(Builder builder, const metrics::Def& def,
+             prometheus::Registry& registry) {
+  return builder.Name(std::string(def.name))
+      .Help(std::string(def.help))
+      .Register(registry);
+}
+
+}  // namespace
+
+ReloadMetrics::ReloadMetrics(double loaded_at)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      reloads_(Family(prometheus::BuildCounter(), metrics::kConfigReloads,
+                      *registry_)),
+      successes_(reloads_.Add({{"result", "success"}})),
+      failures_(reloads_.Add({{"result", "failure"}})),
+      last_successful_(Family(prometheus::BuildGauge(),
+                              metrics::kConfigLastReloadSuccessful, *registry_)
+                           .Add({})),
+      last_success_time_(Family(prometheus::BuildGauge(),
+                                metrics::kConfigLastReloadSuccess, *registry_)
+                             .Add({})) {
+  last_successful_.Set(1);
+  last_success_time_.Set(loaded_at);
+}
+
+void ReloadMetrics::Succeeded(double now) {
+  successes_.Increment();
+  last_successful_.Set(1);
+  last_success_time_.Set(now);
+}
+
+void ReloadMetrics::Failed() {
+  failures_.Increment();
+  last_successful_.Set(0);
+}
+
+std::string ReloadMetrics::Serialize() const {
+  return metrics::SerializeInDeclarationOrder(*registry_);
+}
+
+}  // namespace pe
