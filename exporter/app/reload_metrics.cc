@@ -4,30 +4,20 @@
 #include "exporter/metrics/registry_text.h"
 
 namespace pe {
-namespace {
-
-template <typename Builder>
-auto& Family(Builder builder, const metrics::Def& def,
-             prometheus::Registry& registry) {
-  return builder.Name(std::string(def.name))
-      .Help(std::string(def.help))
-      .Register(registry);
-}
-
-}  // namespace
-
 ReloadMetrics::ReloadMetrics(double loaded_at)
     : registry_(std::make_shared<prometheus::Registry>()),
-      reloads_(Family(prometheus::BuildCounter(), metrics::kConfigReloads,
-                      *registry_)),
+      reloads_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                       metrics::kConfigReloads, *registry_)),
       successes_(reloads_.Add({{"result", "success"}})),
       failures_(reloads_.Add({{"result", "failure"}})),
-      last_successful_(Family(prometheus::BuildGauge(),
-                              metrics::kConfigLastReloadSuccessful, *registry_)
+      last_successful_(metrics::RegisterFamily(
+                           prometheus::BuildGauge(),
+                           metrics::kConfigLastReloadSuccessful, *registry_)
                            .Add({})),
-      last_success_time_(Family(prometheus::BuildGauge(),
-                                metrics::kConfigLastReloadSuccess, *registry_)
-                             .Add({})) {
+      last_success_time_(
+          metrics::RegisterFamily(prometheus::BuildGauge(),
+                                  metrics::kConfigLastReloadSuccess, *registry_)
+              .Add({})) {
   last_successful_.Set(1);
   last_success_time_.Set(loaded_at);
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "exporter/common/read_file.h"
 #include "exporter/config/help.h"
 
 namespace pe {
@@ -287,23 +288,10 @@ Status ApplyFileContents(std::span<const Option> options,
 
 Status ApplyFile(std::span<const Option> options, const std::string& path,
                  Config* config) {
-  const std::string context = "config file '" + path + "'";
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Status::InvalidArgument(context + ": cannot read: is a directory");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::InvalidArgument(context +
-                                   ": cannot read: " + std::strerror(errno));
-  }
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) {
-    return Status::InvalidArgument(context + ": cannot read: I/O error");
-  }
-  return ApplyFileContents(options, contents.str(), config)
-      .WithContext(context);
+  Result<std::string> contents = ReadConfigFile(path, "config file");
+  if (!contents.ok()) return contents.status();
+  return ApplyFileContents(options, *contents, config)
+      .WithContext("config file '" + path + "'");
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/common/read_file.h"
+
 namespace pe {
 namespace {
 
@@ -243,23 +245,12 @@ Result<WebConfig> ParseWebConfig(std::string_view yaml,
 Result<WebConfig> LoadWebConfigFile(const std::string& path) {
   if (path.empty()) return WebConfig{};
   const std::string context = "web config file '" + path + "'";
+  Result<std::string> contents = ReadConfigFile(path, "web config file");
+  if (!contents.ok()) return contents.status();
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Status::InvalidArgument(context + ": cannot read: is a directory");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::InvalidArgument(context +
-                                   ": cannot read: " + std::strerror(errno));
-  }
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) {
-    return Status::InvalidArgument(context + ": cannot read: I/O error");
-  }
   fs::path base_dir = fs::absolute(fs::path(path), ec).parent_path();
   if (ec) base_dir = fs::path(path).parent_path();
-  Result<WebConfig> config = ParseWebConfig(contents.str(), base_dir);
+  Result<WebConfig> config = ParseWebConfig(*contents, base_dir);
   if (!config.ok()) return config.status().WithContext(context);
   return config;
 }

@@ -5,7 +5,19 @@
 
 #include <string>
 
+#include "exporter/metrics/metric_defs.h"
+
 namespace pe::metrics {
+
+// Registers the family declared by def (its name and help) in registry:
+//   auto& family = RegisterFamily(prometheus::BuildGauge(), kRuns, registry);
+template <typename Builder>
+auto& RegisterFamily(Builder builder, const Def& def,
+                     prometheus::Registry& registry) {
+  return builder.Name(std::string(def.name))
+      .Help(std::string(def.help))
+      .Register(registry);
+}
 
 // The text exposition of a prometheus-cpp registry with its families in
 // declaration order (metric_defs.cc) and each family's series in label order:

@@ -15,14 +15,6 @@ constexpr std::array<StateCondition, 6> kConditions = {
     StateCondition::kOk,      StateCondition::kMissing, StateCondition::kLocked,
     StateCondition::kCorrupt, StateCondition::kSchema,  StateCondition::kError};
 
-template <typename Builder>
-auto& Register(Builder builder, const metrics::Def& def,
-               prometheus::Registry& registry) {
-  return builder.Name(std::string(def.name))
-      .Help(std::string(def.help))
-      .Register(registry);
-}
-
 std::string_view KnownSeverity(std::string_view severity) {
   for (std::string_view s : {"debug", "info", "warning", "error", "critical"}) {
     if (severity == s) return s;
@@ -53,38 +45,41 @@ std::string_view Name(StateCondition condition) {
 StateMetrics::StateMetrics(std::size_t max_event_types)
     : registry_(std::make_shared<prometheus::Registry>()),
       max_event_types_(max_event_types),
-      runs_(Register(prometheus::BuildGauge(), metrics::kRuns, *registry_)),
-      runs_finished_(Register(prometheus::BuildCounter(),
-                              metrics::kRunsFinished, *registry_)),
-      run_duration_(Register(prometheus::BuildHistogram(),
-                             metrics::kRunDuration, *registry_)),
-      last_success_(Register(prometheus::BuildGauge(), metrics::kLastSuccess,
-                             *registry_)),
-      events_(
-          Register(prometheus::BuildCounter(), metrics::kEvents, *registry_)),
-      build_info_(
-          Register(prometheus::BuildGauge(), metrics::kBuildInfo, *registry_)),
-      state_up_(
-          Register(prometheus::BuildGauge(), metrics::kStateUp, *registry_)),
-      state_condition_(Register(prometheus::BuildGauge(),
-                                metrics::kStateCondition, *registry_)),
-      last_poll_success_(Register(prometheus::BuildGauge(),
-                                  metrics::kLastPollSuccess, *registry_)),
-      poll_duration_(Register(prometheus::BuildHistogram(),
-                              metrics::kPollDuration, *registry_)),
-      poll_errors_(Register(prometheus::BuildCounter(), metrics::kPollErrors,
-                            *registry_)),
-      polls_(Register(prometheus::BuildCounter(), metrics::kPolls, *registry_)),
-      resyncs_(
-          Register(prometheus::BuildCounter(), metrics::kResyncs, *registry_)),
-      tracked_runs_(Register(prometheus::BuildGauge(), metrics::kTrackedRuns,
-                             *registry_)),
-      tracked_dropped_(Register(prometheus::BuildCounter(),
-                                metrics::kTrackedRunsDropped, *registry_)),
-      parse_errors_(Register(prometheus::BuildCounter(), metrics::kParseErrors,
-                             *registry_)),
-      known_runs_(
-          Register(prometheus::BuildGauge(), metrics::kKnownRuns, *registry_)) {
+      runs_(metrics::RegisterFamily(prometheus::BuildGauge(), metrics::kRuns,
+                                    *registry_)),
+      runs_finished_(metrics::RegisterFamily(
+          prometheus::BuildCounter(), metrics::kRunsFinished, *registry_)),
+      run_duration_(metrics::RegisterFamily(prometheus::BuildHistogram(),
+                                            metrics::kRunDuration, *registry_)),
+      last_success_(metrics::RegisterFamily(prometheus::BuildGauge(),
+                                            metrics::kLastSuccess, *registry_)),
+      events_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                      metrics::kEvents, *registry_)),
+      build_info_(metrics::RegisterFamily(prometheus::BuildGauge(),
+                                          metrics::kBuildInfo, *registry_)),
+      state_up_(metrics::RegisterFamily(prometheus::BuildGauge(),
+                                        metrics::kStateUp, *registry_)),
+      state_condition_(metrics::RegisterFamily(
+          prometheus::BuildGauge(), metrics::kStateCondition, *registry_)),
+      last_poll_success_(metrics::RegisterFamily(
+          prometheus::BuildGauge(), metrics::kLastPollSuccess, *registry_)),
+      poll_duration_(metrics::RegisterFamily(
+          prometheus::BuildHistogram(), metrics::kPollDuration, *registry_)),
+      poll_errors_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                           metrics::kPollErrors, *registry_)),
+      polls_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                     metrics::kPolls, *registry_)),
+      resyncs_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                       metrics::kResyncs, *registry_)),
+      tracked_runs_(metrics::RegisterFamily(prometheus::BuildGauge(),
+                                            metrics::kTrackedRuns, *registry_)),
+      tracked_dropped_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                               metrics::kTrackedRunsDropped,
+                                               *registry_)),
+      parse_errors_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                            metrics::kParseErrors, *registry_)),
+      known_runs_(metrics::RegisterFamily(prometheus::BuildGauge(),
+                                          metrics::kKnownRuns, *registry_)) {
   build_info_.Add({{"version", kVersion}, {"revision", kRevision}}).Set(1);
   state_up_.Add({}).Set(0);
   for (StateCondition c : kConditions) {

@@ -8,22 +8,16 @@
 namespace pe {
 namespace {
 
-template <typename Builder>
-auto& Family(Builder builder, const metrics::Def& def,
-             prometheus::Registry& registry) {
-  return builder.Name(std::string(def.name))
-      .Help(std::string(def.help))
-      .Register(registry);
-}
-
 prometheus::Counter& Counter(const metrics::Def& def,
                              prometheus::Registry& registry) {
-  return Family(prometheus::BuildCounter(), def, registry).Add({});
+  return metrics::RegisterFamily(prometheus::BuildCounter(), def, registry)
+      .Add({});
 }
 
 prometheus::Gauge& Gauge(const metrics::Def& def,
                          prometheus::Registry& registry) {
-  return Family(prometheus::BuildGauge(), def, registry).Add({});
+  return metrics::RegisterFamily(prometheus::BuildGauge(), def, registry)
+      .Add({});
 }
 
 }  // namespace
@@ -31,17 +25,21 @@ prometheus::Gauge& Gauge(const metrics::Def& def,
 WorkerMetrics::WorkerMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       backlog_(Gauge(metrics::kWorkerBacklog, *registry_)),
-      marked_(Family(prometheus::BuildCounter(), metrics::kWorkerMarkedComplete,
-                     *registry_)),
+      marked_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                      metrics::kWorkerMarkedComplete,
+                                      *registry_)),
       created_(Counter(metrics::kWorkerArchivesCreated, *registry_)),
-      failures_(Family(prometheus::BuildCounter(),
-                       metrics::kWorkerArchiveFailures, *registry_)),
-      skipped_(Family(prometheus::BuildCounter(),
-                      metrics::kWorkerArchivesSkipped, *registry_)),
+      failures_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                        metrics::kWorkerArchiveFailures,
+                                        *registry_)),
+      skipped_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                       metrics::kWorkerArchivesSkipped,
+                                       *registry_)),
       input_bytes_(Counter(metrics::kWorkerArchiveInputBytes, *registry_)),
       output_bytes_(Counter(metrics::kWorkerArchiveOutputBytes, *registry_)),
-      duration_(Family(prometheus::BuildHistogram(),
-                       metrics::kWorkerArchiveDuration, *registry_)
+      duration_(metrics::RegisterFamily(prometheus::BuildHistogram(),
+                                        metrics::kWorkerArchiveDuration,
+                                        *registry_)
                     .Add({}, metrics::ArchiveDurationBuckets())),
       reports_(Counter(metrics::kWorkerReportsGenerated, *registry_)),
       report_failures_(Counter(metrics::kWorkerReportFailures, *registry_)),
@@ -51,14 +49,17 @@ WorkerMetrics::WorkerMetrics()
       last_success_(Gauge(metrics::kWorkerLastSuccess, *registry_)),
       progress_(Gauge(metrics::kWorkerArchiveProgress, *registry_)),
       in_progress_(Gauge(metrics::kWorkerArchivesInProgress, *registry_)),
-      integrity_checks_(Family(prometheus::BuildCounter(),
-                               metrics::kWorkerIntegrityChecks, *registry_)),
-      retained_(Family(prometheus::BuildGauge(),
-                       metrics::kWorkerArchivesByIntegrity, *registry_)),
+      integrity_checks_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                                metrics::kWorkerIntegrityChecks,
+                                                *registry_)),
+      retained_(metrics::RegisterFamily(prometheus::BuildGauge(),
+                                        metrics::kWorkerArchivesByIntegrity,
+                                        *registry_)),
       retained_bytes_(Gauge(metrics::kWorkerRetainedBytes, *registry_)),
       oldest_check_(Gauge(metrics::kWorkerScrubOldestCheck, *registry_)),
-      retention_removed_(Family(prometheus::BuildCounter(),
-                                metrics::kWorkerRetentionRemoved, *registry_)),
+      retention_removed_(metrics::RegisterFamily(
+          prometheus::BuildCounter(), metrics::kWorkerRetentionRemoved,
+          *registry_)),
       retention_kept_(Gauge(metrics::kWorkerRetentionKept, *registry_)),
       worktrees_deleted_(Counter(metrics::kWorkerWorktreesDeleted, *registry_)),
       worktree_delete_failures_(
