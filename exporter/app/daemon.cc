@@ -166,8 +166,11 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
   hooks.restart_worker = [&](const Config& next) { worker.Start(next); };
   Reloader reloader(args, config, hooks, reload_metrics);
 
-  WebOptions web_options{config.listen_address, config.telemetry_path,
-                         config.web_threads, std::move(*web_config)};
+  WebOptions web_options;
+  web_options.listen_address = config.listen_address;
+  web_options.telemetry_path = config.telemetry_path;
+  web_options.threads = config.web_threads;
+  web_options.security = std::move(*web_config);
   web_options.reload = [&reloader] {
     return reloader.Reload("POST /-/reload");
   };

@@ -202,8 +202,12 @@ Status CompletionWorker::HousekeepOn(Lane& lane) {
                    {"reason", removal.reason},
                    {"bytes", std::to_string(removal.size_bytes)}});
       }
-      for (const std::string& error : outcome->errors) {
-        log::Warn("retention left an archive alone", {{"err", error}});
+      // One line per pass, not per archive: after a change of
+      // worker.archive-dir every old row would otherwise log each minute.
+      if (!outcome->errors.empty()) {
+        log::Warn("retention left archives alone",
+                  {{"archives", std::to_string(outcome->errors.size())},
+                   {"first", outcome->errors.front()}});
       }
       metrics_->SetRetentionKeptUnverified(outcome->kept_unverified);
     }
