@@ -118,7 +118,7 @@ Status WorkerStore::Init() {
       db.exec(
           "UPDATE exporter_meta SET value = '2' "
           "WHERE key = 'schema_version'");
-      version = "2";
+      return Status::Ok();  // now the current version
     }
     if (version != kWorkerSchemaVersion) {
       return Status::InvalidArgument("exporter tables have schema version " +

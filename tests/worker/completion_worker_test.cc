@@ -636,8 +636,7 @@ TEST_F(CompletionWorkerTest, RetentionRemovesTheOldestArchivesBeyondItsLimit) {
 
 // Starts the worker on a run with a large worktree and returns once its
 // archive is being written.
-void StartArchivingALargeRun(CompletionWorkerTest* test,
-                             CompletionWorker& worker,
+void StartArchivingALargeRun(CompletionWorker& worker,
                              const std::shared_ptr<WorkerMetrics>& metrics) {
   worker.Start();
   const auto deadline =
@@ -681,7 +680,7 @@ TEST_F(CompletionWorkerStopTest,
        StopLetsTheArchiveInProgressFinishWithinGrace) {
   auto metrics = std::make_shared<WorkerMetrics>();
   CompletionWorker worker(StopOptions(std::chrono::seconds(60)), metrics);
-  StartArchivingALargeRun(this, worker, metrics);
+  StartArchivingALargeRun(worker, metrics);
   worker.Stop();
   EXPECT_EQ(Job("run-big")->stage, "done");
   const VerifyResult verified =
@@ -692,7 +691,7 @@ TEST_F(CompletionWorkerStopTest,
 TEST_F(CompletionWorkerStopTest, StopWithoutGraceAbandonsTheArchiveCleanly) {
   auto metrics = std::make_shared<WorkerMetrics>();
   CompletionWorker worker(StopOptions(milliseconds(0)), metrics);
-  StartArchivingALargeRun(this, worker, metrics);
+  StartArchivingALargeRun(worker, metrics);
   worker.Stop();
   EXPECT_EQ(Job("run-big")->stage, "queued");
   EXPECT_TRUE(FilesUnder("archive").empty()) << "left a partial file";
