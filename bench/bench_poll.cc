@@ -16,30 +16,17 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_db.h"
 #include "exporter/collector/poller.h"
 #include "exporter/common/log.h"
 #include "exporter/sim/active_runs.h"
-#include "exporter/sim/bulk_load.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Millis(Clock::duration d) {
-  return std::chrono::duration<double, std::milli>(d).count();
-}
-
-struct Stats {
-  double median, p95, max;
-};
-
-Stats Summarize(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  auto at = [&](double q) {
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(q * v.size()))];
-  };
-  return {at(0.5), at(0.95), v.back()};
-}
+using bench::Clock;
+using bench::Millis;
+using bench::Stats;
+using bench::Summarize;
 
 long PeakRssKiB() {
   rusage usage{};
@@ -47,50 +34,16 @@ long PeakRssKiB() {
   return usage.ru_maxrss;
 }
 
-int Usage() {
-  std::fprintf(stderr,
-               "usage: bench_poll --db PATH [--terminal N] [--active N] "
-               "[--rounds N]\n");
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string db;
-  std::size_t terminal = 190000, active = 10000;
-  int rounds = 30;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    const std::string value = argv[i + 1];
-    if (flag == "--db") {
-      db = value;
-    } else if (flag == "--terminal") {
-      terminal = std::stoul(value);
-    } else if (flag == "--active") {
-      active = std::stoul(value);
-    } else if (flag == "--rounds") {
-      rounds = std::stoi(value);
-    } else {
-      return Usage();
-    }
-  }
-  if (db.empty() || rounds < 1) return Usage();
+  const auto flags = bench::ParseDbFlags(argc, argv, "bench_poll", 30);
+  if (!flags) return 2;
+  const std::string& db = flags->db;
+  const std::size_t active = flags->active;
+  const int rounds = flags->rounds;
   pe::log::Init("warn", pe::LogFormat::kLogfmt);
-
-  if (!std::filesystem::exists(db)) {
-    pe::sim::SimOptions options;
-    options.seed = 42;
-    options.artifacts = false;
-    const auto t0 = Clock::now();
-    pe::Status s = pe::sim::BulkLoad(db, options, terminal, active);
-    if (!s.ok()) {
-      std::fprintf(stderr, "bulk load failed: %s\n", s.ToString().c_str());
-      return 1;
-    }
-    std::printf("bulk load of %zu runs: %.1f s\n", terminal + active,
-                Millis(Clock::now() - t0) / 1000);
-  }
+  if (!bench::EnsureBulkDatabase(*flags)) return 1;
 
   pe::Config config;
   config.state_db = db;

@@ -22,24 +22,18 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_db.h"
 #include "exporter/collector/poller.h"
 #include "exporter/common/log.h"
-#include "exporter/sim/bulk_load.h"
 #include "exporter/worker/completion_worker.h"
 #include "exporter/worker/iso_time.h"
 #include "exporter/worker/worker_store.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Millis(Clock::duration d) {
-  return std::chrono::duration<double, std::milli>(d).count();
-}
-
-struct Stats {
-  double median, p95, max;
-};
+using bench::Clock;
+using bench::Millis;
+using bench::Stats;
 
 Stats Measure(int rounds, const std::function<void()>& step) {
   std::vector<double> v;
@@ -48,22 +42,11 @@ Stats Measure(int rounds, const std::function<void()>& step) {
     step();
     v.push_back(Millis(Clock::now() - t0));
   }
-  std::sort(v.begin(), v.end());
-  auto at = [&](double q) {
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(q * v.size()))];
-  };
-  return {at(0.5), at(0.95), v.back()};
+  return bench::Summarize(std::move(v));
 }
 
 void Row(const char* what, const Stats& s) {
   std::printf("| %s | %.2f | %.2f | %.2f |\n", what, s.median, s.p95, s.max);
-}
-
-int Usage() {
-  std::fprintf(stderr,
-               "usage: bench_worker_idle --db PATH [--terminal N] [--active N] "
-               "[--rounds N]\n");
-  return 2;
 }
 
 // Every terminal run done, with a retained archive checked just now.
@@ -95,37 +78,13 @@ void RecordAllDone(const std::string& db_path, const std::string& archive_dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string db;
-  std::size_t terminal = 190000, active = 10000;
-  int rounds = 20;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    const std::string value = argv[i + 1];
-    if (flag == "--db") {
-      db = value;
-    } else if (flag == "--terminal") {
-      terminal = std::stoul(value);
-    } else if (flag == "--active") {
-      active = std::stoul(value);
-    } else if (flag == "--rounds") {
-      rounds = std::stoi(value);
-    } else {
-      return Usage();
-    }
-  }
-  if (db.empty() || rounds < 1) return Usage();
+  const auto flags = bench::ParseDbFlags(argc, argv, "bench_worker_idle", 20);
+  if (!flags) return 2;
+  const std::string& db = flags->db;
+  const std::size_t terminal = flags->terminal;
+  const int rounds = flags->rounds;
   pe::log::Init("warn", pe::LogFormat::kLogfmt);
-
-  if (!std::filesystem::exists(db)) {
-    pe::sim::SimOptions options;
-    options.seed = 42;
-    options.artifacts = false;
-    pe::Status s = pe::sim::BulkLoad(db, options, terminal, active);
-    if (!s.ok()) {
-      std::fprintf(stderr, "bulk load failed: %s\n", s.ToString().c_str());
-      return 1;
-    }
-  }
+  if (!bench::EnsureBulkDatabase(*flags)) return 1;
   {
     // Creates the worker's tables.
     auto store = pe::WorkerStore::Open(db, {});
@@ -159,7 +118,7 @@ int main(int argc, char** argv) {
   std::printf(
       "| measurement (%zu runs, %d rounds) | median ms | p95 ms | "
       "max ms |\n|---|---:|---:|---:|\n",
-      terminal + active, rounds);
+      terminal + flags->active, rounds);
   Row("poller: poll, nothing changed (reference)",
       Measure(rounds, [&] { poller.PollOnce(); }));
   Row("worker: maintenance + empty claim (RunOnce), every worker.interval",

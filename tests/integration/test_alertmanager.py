@@ -28,6 +28,7 @@ import unittest
 import urllib.request
 
 import pe_testlib as lib
+from alert_contract import CONTRACT_ALERTS
 
 ARGS = lib.parse_args()
 sys.path.insert(0, os.path.join(ARGS.source_dir, "scripts"))
@@ -47,25 +48,6 @@ ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertman
 RUNBOOK = "https://github.com/pipeline-exporter/pipeline_exporter/blob/main/docs/runbook.md#"
 GRAFANA_DEFAULT = "http://localhost:3000"
 
-# The alerts of the shared contract and their severity.
-CONTRACT_ALERTS = {
-    "PipelineRunFailed": "critical",
-    "PipelineRunPartial": "warning",
-    "PipelineRunStalled": "warning",
-    "PipelineRunNotStarted": "warning",
-    "PipelineStepFailuresElevated": "warning",
-    "PipelineNoRecentSuccess": "warning",
-    "PipelineArchivalFailing": "warning",
-    "PipelineArchiveIntegrityFailed": "critical",
-    "PipelineCompletionBacklogGrowing": "warning",
-    "PipelineWorkerHeartbeatStale": "critical",
-    "PipelineArchiveStorageLow": "warning",
-    "PipelineArchiveStorageFillingUp": "warning",
-    "PipelineExporterDown": "critical",
-    "PipelineExporterAbsent": "critical",
-    "PipelineStateDatabaseUnreadable": "critical",
-    "PipelineStateStale": "critical",
-}
 OUTAGE_ALERTS = ["PipelineExporterDown", "PipelineExporterAbsent",
                  "PipelineStateStale", "PipelineStateDatabaseUnreadable"]
 

@@ -18,6 +18,7 @@ import unittest
 import urllib.parse
 
 import pe_testlib as lib
+from alert_contract import CONTRACT_ALERTS
 
 try:
     import yaml
@@ -29,25 +30,6 @@ ARGS = lib.parse_args()
 SEVERITIES = {"critical", "warning", "info"}
 RUNBOOK_PREFIX = ("https://github.com/pipeline-exporter/pipeline_exporter/"
                   "blob/main/docs/runbook.md#")
-# Alerts shared with alertmanager/ (tests/alerts contract): name -> severity.
-CONTRACT = {
-    "PipelineRunFailed": "critical",
-    "PipelineRunPartial": "warning",
-    "PipelineRunStalled": "warning",
-    "PipelineRunNotStarted": "warning",
-    "PipelineStepFailuresElevated": "warning",
-    "PipelineNoRecentSuccess": "warning",
-    "PipelineArchivalFailing": "warning",
-    "PipelineArchiveIntegrityFailed": "critical",
-    "PipelineCompletionBacklogGrowing": "warning",
-    "PipelineWorkerHeartbeatStale": "critical",
-    "PipelineArchiveStorageLow": "warning",
-    "PipelineArchiveStorageFillingUp": "warning",
-    "PipelineExporterDown": "critical",
-    "PipelineExporterAbsent": "critical",
-    "PipelineStateDatabaseUnreadable": "critical",
-    "PipelineStateStale": "critical",
-}
 PER_RUN = {"PipelineRunFailed", "PipelineRunPartial", "PipelineRunStalled",
            "PipelineRunNotStarted"}
 
@@ -119,7 +101,7 @@ class ConventionsTest(unittest.TestCase):
     def test_every_contract_alert_exists_with_its_severity(self):
         severities = {rule["alert"]: rule["labels"].get("severity")
                       for _, rule in alerting_rules()}
-        for name, severity in CONTRACT.items():
+        for name, severity in CONTRACT_ALERTS.items():
             with self.subTest(alert=name):
                 self.assertEqual(severities.get(name), severity)
 
