@@ -37,7 +37,13 @@ std::string PickProject(Rng& rng, int projects) {
 }
 
 std::string PickPhase(Rng& rng) {
-  return std::string(kPhases[rng.Below(std::size(kPhases))]);
+  return PhaseName(rng.Below(std::size(kPhases)));
+}
+
+size_t PhaseCount() { return std::size(kPhases); }
+
+std::string PhaseName(size_t index) {
+  return std::string(kPhases[index % std::size(kPhases)]);
 }
 
 std::optional<std::string> PickWorkstream(Rng& rng) {

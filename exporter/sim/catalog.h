@@ -16,6 +16,9 @@ std::string ProjectName(size_t index);
 std::string PickProject(Rng& rng, int projects);
 // "phase1_planning" ... "phase5_execution".
 std::string PickPhase(Rng& rng);
+// The number of phases PickPhase draws from, and the one at `index`.
+size_t PhaseCount();
+std::string PhaseName(size_t index);
 // Nullopt for about a third of the runs, else one of 40 "ws-NNN" values.
 std::optional<std::string> PickWorkstream(Rng& rng);
 

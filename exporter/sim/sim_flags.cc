@@ -93,7 +93,11 @@ std::vector<FlagSpec> Specs(SimFlags& f) {
       {"--worktrees", true, Text(o.worktrees_dir)},
       {"--no-artifacts", false, Set(o.artifacts, false)},
       {"--seed", true,
-       Integer(o.seed, 0, std::numeric_limits<uint64_t>::max())},
+       [&f, set = Integer(o.seed, 0, std::numeric_limits<uint64_t>::max())](
+           std::string_view v) {
+         f.seed_given = true;
+         return set(v);
+       }},
       {"--bulk", true, Integer(f.bulk, 0, kMaxCount)},
       {"--bulk-active", true, Integer(f.bulk_active, 0, kMaxCount)},
       {"--steps-per-run", true, Integer(o.steps_per_run, 1, 1000)},
@@ -110,6 +114,12 @@ std::vector<FlagSpec> Specs(SimFlags& f) {
       {"--stall-rate", true, Number(o.stall_rate, 0, 1)},
       {"--complete-runs", false, Set(o.complete_runs, true)},
       {"--no-complete-runs", false, Set(o.complete_runs, false)},
+      {"--scenario", true, Text(f.scenario)},
+      {"--prepare", false, Set(f.prepare, true)},
+      {"--compression", true, Number(f.compression, 1, 100000)},
+      {"--archive-dir", true, Text(f.archive_dir)},
+      {"--ballast-dir", true, Text(f.ballast_dir)},
+      {"--truth", true, Text(f.truth)},
       {"--prune-older-than", true,
        [&o](std::string_view v) {
          std::chrono::milliseconds d{};
@@ -203,6 +213,21 @@ Live play (after any bulk load; until SIGINT/SIGTERM or --duration):
   --prune-older-than DURATION
                           delete finished runs (steps, events) that ended
                           longer ago than this, about once a minute
+
+Scenario play (instead of bulk load and live play; scenarios/README.md):
+  --scenario FILE         a declarative day: background runs that succeed and
+                          incidents at known times, played --compression
+                          times faster than the wall clock
+  --prepare               only create the database and write the scenario's
+                          history, then exit
+  --seed N, --compression F
+                          override the scenario's seed and compression
+  --worktrees DIR         as above
+  --archive-dir DIR       the exporter's worker.archive-dir (default .archive)
+  --ballast-dir DIR       a folder on the archive volume, filled by disk_fill
+  --truth FILE            where the ground truth (JSON) is written at the end
+  stdout: one JSON object per line: start, action (stop_exporter,
+  start_exporter), progress, done.
 
 Durations: 500ms, 10s, 5m, 1h, 30d, 1h30m.
 Exit status: 0 done, 1 database error, 2 bad flags.

@@ -21,6 +21,15 @@ struct SimFlags {
   bool live = false;
   std::chrono::milliseconds tick{1000};
   std::chrono::milliseconds duration{0};  // 0: until SIGINT/SIGTERM
+
+  // Scenario play (--scenario): see scenario.h.
+  std::string scenario;
+  bool prepare = false;  // write the scenario's history, then exit
+  bool seed_given = false;
+  double compression = 0;  // 0: the scenario's
+  std::string archive_dir = ".archive";
+  std::string ballast_dir;
+  std::string truth;
 };
 
 // Parses `args` (without "simulate"). Accepts "--flag value" and

@@ -6,6 +6,7 @@
 
 #include "exporter/sim/bulk_load.h"
 #include "exporter/sim/contract_db.h"
+#include "exporter/sim/scenario_main.h"
 #include "exporter/sim/sim_flags.h"
 #include "exporter/sim/simulator.h"
 
@@ -118,6 +119,10 @@ int Main(const std::vector<std::string>& args) {
   if (flags->help) {
     std::fputs(SimUsage(), stdout);
     return 0;
+  }
+  if (!flags->scenario.empty()) {
+    StopSignals signals;
+    return ScenarioMain(*flags, g_stop);
   }
   if (flags->bulk > 0 || flags->bulk_active > 0) {
     const auto start = std::chrono::steady_clock::now();
