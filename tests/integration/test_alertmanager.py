@@ -5,8 +5,9 @@ Checked with the real tools: amtool check-config, a table of
 `amtool template render` of every template on sample alerts
 (alertmanager/tests/alerts/*.json), and a running prometheus-alertmanager
 (a test copy of the configuration whose receivers point at local Slack,
-webhook and SMTP sinks) for inhibition, secrets read from files and
-escalation.
+webhook and SMTP sinks) for inhibition (a table of cases,
+alertmanager/tests/inhibitions.txt, read back with `amtool alert query`),
+secrets read from files and escalation.
 
 Run by ctest as: python3 test_alertmanager.py --binary PATH --source-dir DIR
 (--binary is not used here).
@@ -40,6 +41,7 @@ AM_DIR = os.path.join(ARGS.source_dir, "alertmanager")
 CONFIG = os.path.join(AM_DIR, "alertmanager.yml")
 TEMPLATES_GLOB = os.path.join(AM_DIR, "templates", "*.tmpl")
 ROUTES_TABLE = os.path.join(AM_DIR, "tests", "routes.txt")
+INHIBITIONS_TABLE = os.path.join(AM_DIR, "tests", "inhibitions.txt")
 SAMPLE_ALERTS = sorted(glob.glob(os.path.join(AM_DIR, "tests", "alerts", "*.json")))
 
 AMTOOL = shutil.which("amtool")
@@ -50,6 +52,12 @@ GRAFANA_DEFAULT = "http://localhost:3000"
 
 OUTAGE_ALERTS = ["PipelineExporterDown", "PipelineExporterAbsent",
                  "PipelineStateStale", "PipelineStateDatabaseUnreadable"]
+# Two exporters (two state databases) scraped by the same job. The outage
+# alerts carry their target's job and instance, except PipelineExporterAbsent
+# (absent(up{job="pipeline_exporter"})), which carries only job.
+JOB = "pipeline_exporter"
+EXPORTER_A = "pe-a:9879"
+EXPORTER_B = "pe-b:9879"
 
 
 def require_tools(test_case, *tools):
@@ -98,6 +106,40 @@ def load_route_cases():
 
 def labels_of(case):
     return dict(field.split("=", 1) for field in case.labels)
+
+
+# ---------------------------------------------------------------------------
+# The inhibition table.
+
+class InhibitionCase:
+    def __init__(self, line_number, expected, source, target):
+        self.line_number = line_number
+        self.expected = expected
+        self.source = source
+        self.target = target
+
+    def __repr__(self):
+        return "inhibitions.txt:%d %s -> %s" % (
+            self.line_number, self.source["alertname"], self.target["alertname"])
+
+
+def load_inhibition_cases():
+    cases = []
+    for number, line in enumerate(read(INHIBITIONS_TABLE).splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split()
+        if (fields[0] not in ("suppressed", "active") or fields.count("->") != 1
+                or not all("=" in f for f in fields[1:] if f != "->")):
+            raise ValueError("inhibitions.txt:%d: malformed: %r" % (number, line))
+        arrow = fields.index("->")
+        source = dict(f.split("=", 1) for f in fields[1:arrow])
+        target = dict(f.split("=", 1) for f in fields[arrow + 1:])
+        if "alertname" not in source or "alertname" not in target:
+            raise ValueError("inhibitions.txt:%d: an alert without alertname" % number)
+        cases.append(InhibitionCase(number, fields[0], source, target))
+    return cases
 
 
 # A small model of Alertmanager's routing, used only to read the effective
@@ -153,7 +195,7 @@ class ConfigurationTest(unittest.TestCase):
         result = amtool("check-config", CONFIG)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("SUCCESS", result.stdout)
-        self.assertRegex(result.stdout, r"- 2 inhibit rules")
+        self.assertRegex(result.stdout, r"- 5 inhibit rules")
         self.assertRegex(result.stdout, r"- 4 receivers")
 
     def test_secrets_are_only_read_from_files(self):
@@ -243,6 +285,65 @@ class RoutingTableTest(unittest.TestCase):
                     self.assertEqual(ends["escalation"]["group_wait"], "2h")
                 else:
                     self.assertNotIn("escalation", ends)
+
+
+def inhibited_by_model(rules, source, target):
+    """Whether source inhibits target under inhibit_rules (a small model of
+    Alertmanager's inhibitor, cross-checked against the running one)."""
+    for rule in rules:
+        if (all(_matches(m, source) for m in rule.get("source_matchers") or [])
+                and all(_matches(m, target) for m in rule.get("target_matchers") or [])
+                and all(source.get(n, "") == target.get(n, "") for n in rule.get("equal") or [])
+                # An alert matching both sides does not inhibit through that rule.
+                and not all(_matches(m, source) for m in rule.get("target_matchers") or [])):
+            return True
+    return False
+
+
+class InhibitionTableTest(unittest.TestCase):
+    """alertmanager/tests/inhibitions.txt against the configuration; the
+    running Alertmanager checks every row below (RunningAlertmanagerTest)."""
+
+    def setUp(self):
+        self.cases = load_inhibition_cases()
+        self.config = load_yaml_config()
+        if self.config is None:
+            self.skipTest("python3-yaml is not installed")
+        self.rules = self.config["inhibit_rules"]
+
+    def test_every_rule_has_a_case_it_suppresses_and_one_per_equal_label_that_differs(self):
+        for number, rule in enumerate(self.rules, start=1):
+            with self.subTest(rule=number, source=rule["source_matchers"]):
+                def matching(case):
+                    return (all(_matches(m, case.source) for m in rule["source_matchers"])
+                            and all(_matches(m, case.target) for m in rule["target_matchers"]))
+                self.assertTrue([c for c in self.cases if matching(c)
+                                 and c.expected == "suppressed"])
+                for name in rule.get("equal") or []:
+                    self.assertTrue([c for c in self.cases if matching(c)
+                                     and c.expected == "active"
+                                     and c.source.get(name) != c.target.get(name)],
+                                    "no case where %s differs" % name)
+
+    def test_each_case_is_what_the_inhibit_rules_say(self):
+        self.assertGreaterEqual(len(self.cases), 20)
+        for case in self.cases:
+            with self.subTest(case=case):
+                self.assertEqual(
+                    "suppressed" if inhibited_by_model(self.rules, case.source, case.target)
+                    else "active", case.expected)
+                self.assertFalse(inhibited_by_model(self.rules, case.target, case.source),
+                                 "the source must stay active")
+
+    def test_outage_rules_compare_the_exporter_labels(self):
+        # Several exporters: one outage must not hold back another's alerts.
+        for rule in self.rules:
+            sources = " ".join(rule["source_matchers"])
+            with self.subTest(source=sources):
+                if "PipelineExporterAbsent" in sources:
+                    self.assertEqual(rule.get("equal"), ["job"])
+                elif re.search(r"PipelineExporterDown|PipelineState", sources):
+                    self.assertEqual(rule.get("equal"), ["job", "instance"])
 
 
 # ---------------------------------------------------------------------------
@@ -438,8 +539,17 @@ def resolved(body):
 
 
 def run_alert(alertname, severity, run_id, **labels):
+    """A per-run alert, exposed by EXPORTER_A unless instance= says otherwise."""
+    labels = dict(dict(job=JOB, instance=EXPORTER_A), **labels)
     return alert(alertname, severity, scope="run", project="acme", run_id=run_id,
                  phase="build", step="compile", reason="boom", **labels)
+
+
+def outage_alert(alertname, instance=EXPORTER_A):
+    """An outage alert with the labels its rule gives it."""
+    if alertname == "PipelineExporterAbsent":
+        return alert(alertname, "critical", job=JOB)
+    return alert(alertname, "critical", job=JOB, instance=instance)
 
 
 class RunningAlertmanagerTest(unittest.TestCase):
@@ -478,30 +588,45 @@ class RunningAlertmanagerTest(unittest.TestCase):
         with urllib.request.urlopen(request, timeout=5) as response:
             self.assertEqual(response.status, 200)
 
-    def alerts(self):
-        status, _, body = lib.http_get(self.base + "/api/v2/alerts")
-        self.assertEqual(status, 200)
-        return json.loads(body)
+    def alerts(self, *matchers):
+        """Every alert (active, inhibited, silenced or unprocessed) matching,
+        as `amtool alert query` lists them."""
+        result = amtool("alert", "query", "--alertmanager.url=" + self.base, "-o", "json",
+                        "--active", "--inhibited", "--silenced", "--unprocessed", *matchers)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        return json.loads(result.stdout)
 
-    def state_of(self, alertname, run_id=None):
-        """(state, inhibitedBy alertnames) of the one alert matching."""
+    def state_of(self, alertname, run_id=None, instance=None):
+        """(state, inhibitedBy alertnames) of the one alert matching (any
+        instance unless one is given)."""
         all_alerts = self.alerts()
         by_fingerprint = {a["fingerprint"]: a["labels"]["alertname"] for a in all_alerts}
         found = [a for a in all_alerts if a["labels"]["alertname"] == alertname
-                 and a["labels"].get("run_id") == run_id]
+                 and a["labels"].get("run_id") == run_id
+                 and instance in (None, a["labels"].get("instance"))]
         self.assertEqual(len(found), 1, found)
         status = found[0]["status"]
         return status["state"], sorted(by_fingerprint.get(f, f) for f in status["inhibitedBy"])
 
     def wait_states(self, expected, timeout=20):
-        """Waits until state_of(name, run_id) == value for every item."""
+        """Waits until state_of(name, run_id[, instance]) == value for every
+        item (value: a (state, inhibitedBy) pair, or a list of acceptable
+        pairs: Alertmanager names one inhibiting alert, any that matches)."""
+        def acceptable(value):
+            return value if isinstance(value, list) else [value]
+
         def done():
-            return all(self.state_of(*key) == value for key, value in expected.items())
+            return all(self.state_of(*key) in acceptable(value)
+                       for key, value in expected.items())
         try:
             lib.wait_until(done, timeout=timeout, message="alert states",
                            daemon=self.daemon)
         except AssertionError:
-            self.assertEqual({k: self.state_of(*k) for k in expected}, expected)
+            actual = {k: self.state_of(*k) for k in expected}
+            self.assertEqual({k: v for k, v in actual.items()
+                              if v not in acceptable(expected[k])},
+                             {k: v for k, v in expected.items()
+                              if actual[k] not in acceptable(v)})
 
     def slack_messages(self, channel):
         return [body for headers, body in self.http_sink.posts(SLACK_SECRET_PATH)
@@ -540,27 +665,122 @@ class RunningAlertmanagerTest(unittest.TestCase):
         subjects = {m["Subject"] for _, m in self.smtp_sink.received()}
         self.assertEqual(subjects, {"[FIRING:1] PipelineRunFailed, project acme, run r1"})
 
-    def test_exporter_or_state_outage_inhibits_every_per_run_alert(self):
+    def test_an_outage_inhibits_the_per_run_alerts_of_its_exporter_only(self):
         self.post(run_alert("PipelineRunFailed", "critical", "r1"),
                   run_alert("PipelineRunStalled", "warning", "r2"),
                   run_alert("PipelineRunNotStarted", "warning", "r3"),
+                  # Another exporter of the same job (another state database).
+                  run_alert("PipelineRunFailed", "critical", "b1", instance=EXPORTER_B),
+                  run_alert("PipelineRunStalled", "warning", "b2", instance=EXPORTER_B),
                   alert("PipelineStepFailuresElevated", "warning", project="acme"))
-        self.wait_states({("PipelineRunFailed", "r1"): ("active", [])})
+        self.wait_states({("PipelineRunFailed", "r1"): ("active", []),
+                          ("PipelineRunFailed", "b1"): ("active", [])})
         previous = None
         for source in OUTAGE_ALERTS:
             with self.subTest(source=source):
                 if previous:  # resolve the previous outage alert
                     self.post(resolved(previous))
-                previous = alert(source, "critical", job="pipeline_exporter")
+                previous = outage_alert(source)
                 self.post(previous)
+                # No target of the job at all (absent): every exporter's.
+                other = ("suppressed", [source]) if source == "PipelineExporterAbsent" \
+                    else ("active", [])
                 self.wait_states({
                     ("PipelineRunFailed", "r1"): ("suppressed", [source]),
                     ("PipelineRunStalled", "r2"): ("suppressed", [source]),
                     ("PipelineRunNotStarted", "r3"): ("suppressed", [source]),
+                    ("PipelineRunFailed", "b1"): other,
+                    ("PipelineRunStalled", "b2"): other,
                     # Not per-run: still notified.
                     ("PipelineStepFailuresElevated", None): ("active", []),
                     (source, None): ("active", []),
                 })
+
+    def test_every_case_of_the_inhibition_table(self):
+        cases = load_inhibition_cases()
+        self.assertTrue(cases)
+        for case in cases:
+            with self.subTest(case=case):
+                # Each case on its own: its two alerts carry a label of their
+                # own (compared by no rule), and are resolved afterwards.
+                tag = "row-%d" % case.line_number
+                source = dict(alert(**dict(case.source, case=tag)),
+                              annotations={"summary": "source"})
+                target = dict(alert(**dict(case.target, case=tag)),
+                              annotations={"summary": "target"})
+                self.post(source, target)
+                expected = ((case.expected, [case.source["alertname"]])
+                            if case.expected == "suppressed" else ("active", []))
+
+                def states():
+                    found = {a["annotations"]["summary"]: a for a in self.alerts("case=" + tag)}
+                    if set(found) != {"source", "target"}:
+                        return None
+                    inhibited_by = found["target"]["status"]["inhibitedBy"]
+                    return (found["source"]["status"]["state"],
+                            (found["target"]["status"]["state"],
+                             [case.source["alertname"]
+                              if f == found["source"]["fingerprint"] else f
+                              for f in inhibited_by]))
+
+                # The inhibitor sees a new source asynchronously: an "active"
+                # target must still be active a moment later.
+                seen = []
+                reads = 1 if case.expected == "suppressed" else 3
+
+                def settled():
+                    seen.append(states())
+                    return seen[-reads:] == [("active", expected)] * reads
+                try:
+                    lib.wait_until(settled, timeout=10, interval=0.2,
+                                   message="the case's states", daemon=self.daemon)
+                except AssertionError:
+                    pass  # reported below, with the states seen last
+                finally:
+                    self.post(resolved(source), resolved(target))
+                self.assertEqual(seen[-1] if seen else None, ("active", expected))
+
+    def test_an_unreadable_database_is_notified_once_not_also_as_stale(self):
+        # pe-a's database is unreadable, hence stale, and its worker stopped;
+        # pe-b is stale and its worker stopped for a cause of its own.
+        self.post(outage_alert("PipelineStateDatabaseUnreadable"),
+                  outage_alert("PipelineStateStale"),
+                  outage_alert("PipelineStateStale", instance=EXPORTER_B),
+                  alert("PipelineWorkerHeartbeatStale", "critical", job=JOB, instance=EXPORTER_A),
+                  alert("PipelineWorkerHeartbeatStale", "critical", job=JOB, instance=EXPORTER_B),
+                  alert("PipelineCompletionBacklogGrowing", "warning", job=JOB,
+                        instance=EXPORTER_A))
+        # pe-a's worker alerts: by its unreadable database or its stale state.
+        by_either = [("suppressed", ["PipelineStateDatabaseUnreadable"]),
+                     ("suppressed", ["PipelineStateStale"])]
+        self.wait_states({
+            ("PipelineStateDatabaseUnreadable", None): ("active", []),
+            ("PipelineStateStale", None, EXPORTER_A):
+                ("suppressed", ["PipelineStateDatabaseUnreadable"]),
+            ("PipelineStateStale", None, EXPORTER_B): ("active", []),
+            ("PipelineWorkerHeartbeatStale", None, EXPORTER_A): by_either,
+            # pe-b's worker is inhibited by pe-b's own stale state.
+            ("PipelineWorkerHeartbeatStale", None, EXPORTER_B):
+                ("suppressed", ["PipelineStateStale"]),
+            ("PipelineCompletionBacklogGrowing", None, EXPORTER_A): by_either,
+        })
+
+        def webhook_alerts():
+            return {(a["labels"]["alertname"], a["labels"]["instance"])
+                    for _, body in self.http_sink.posts("/webhook") for a in body["alerts"]}
+        expected = {("PipelineStateDatabaseUnreadable", EXPORTER_A),
+                    ("PipelineStateStale", EXPORTER_B)}
+        lib.wait_until(lambda: webhook_alerts() >= expected
+                       and len(self.smtp_sink.received()) >= 2,
+                       timeout=30, message="notifications", daemon=self.daemon)
+        time.sleep(2)  # anything wrongly sent would arrive by now
+        # One notification per outage: pe-a's stale state and stopped worker
+        # reach no receiver.
+        self.assertEqual(webhook_alerts(), expected)
+        subjects = sorted(m["Subject"] for _, m in self.smtp_sink.received()
+                          if m["To"] == "pipeline-team@example.org")
+        self.assertEqual(subjects, ["[FIRING:1] PipelineStateDatabaseUnreadable",
+                                    "[FIRING:1] PipelineStateStale"])
 
     # -- receivers and secrets --------------------------------------------
 

@@ -69,6 +69,18 @@ def github_anchor(heading):
     return anchor.replace(" ", "-")
 
 
+_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"(.*)"\s*$')
+
+
+def matcher_matches(matcher, labels):
+    """An Alertmanager matcher (name op "value") against a label dict."""
+    name, op, value = _MATCHER.match(matcher).groups()
+    actual = labels.get(name, "")
+    if op in ("=", "!="):
+        return (actual == value) == (op == "=")
+    return (re.fullmatch(value, actual) is not None) == (op == "=~")
+
+
 def runbook_anchors():
     with open(os.path.join(ARGS.source_dir, "docs", "runbook.md"),
               encoding="utf-8") as f:
@@ -161,6 +173,33 @@ class ConventionsTest(unittest.TestCase):
             with self.subTest(alert=rule["alert"]):
                 # one check before the threshold, one after recovery
                 self.assertGreaterEqual(len(silent_times.get(rule["alert"], [])), 2)
+
+    def test_alerts_keep_the_labels_their_inhibit_rules_compare(self):
+        # alertmanager/alertmanager.yml inhibits per exporter (equal: [job,
+        # instance]) and per run (equal: [run_id]): an alert whose rule lost
+        # those labels (e.g. aggregated them away) would be inhibited by
+        # every exporter's outage, or never.
+        config = load_yaml(os.path.join(ARGS.source_dir, "alertmanager", "alertmanager.yml"))
+        expected_labels = {}
+        for path in test_files():
+            for test in load_yaml(path).get("tests", []):
+                for case in test.get("alert_rule_test", []):
+                    for alert in case.get("exp_alerts") or []:
+                        expected_labels.setdefault(case["alertname"], []).append(
+                            alert.get("exp_labels", {}))
+        targets = 0
+        for _, rule in alerting_rules():
+            static = dict(rule.get("labels", {}), alertname=rule["alert"])
+            for inhibit in config["inhibit_rules"]:
+                if not inhibit.get("equal") or not all(
+                        matcher_matches(m, static) for m in inhibit["target_matchers"]):
+                    continue
+                targets += 1
+                with self.subTest(alert=rule["alert"], equal=inhibit["equal"]):
+                    self.assertTrue(expected_labels.get(rule["alert"]))
+                    for labels in expected_labels[rule["alert"]]:
+                        self.assertEqual([n for n in inhibit["equal"] if not labels.get(n)], [])
+        self.assertGreaterEqual(targets, 6)
 
     def test_thresholds_table_matches_the_rules(self):
         with open(os.path.join(rules_dir(), "README.md"), encoding="utf-8") as f:
