@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "exporter/sim/scenario.h"
@@ -75,22 +76,36 @@ int ScenarioMain(const SimFlags& flags,
                 static_cast<double>(wall_start) / kMicrosPerSecond,
                 scenario->compression);
   Emit(line);
-  while (stop == 0 && !(*player)->done()) {
-    Status s = (*player)->Tick(WallNow());
-    if (!s.ok()) {
-      std::fprintf(stderr, "simulate: %s\n", s.ToString().c_str());
-      if (s.code() != Status::Code::kBusy) break;
+  // Plays until the end (or a stop signal); with --linger, writes the truth
+  // and says done there, then goes on with background runs until stopped.
+  bool failed = false;
+  auto play = [&](const std::function<bool()>& until) {
+    while (stop == 0 && !failed && !until()) {
+      Status s = (*player)->Tick(WallNow());
+      if (!s.ok()) {
+        std::fprintf(stderr, "simulate: %s\n", s.ToString().c_str());
+        failed = s.code() != Status::Code::kBusy;
+      }
+      std::this_thread::sleep_for(kTick);
     }
-    std::this_thread::sleep_for(kTick);
-  }
-  (*player)->Finish(WallNow());
-  Status s = WriteAtomically(flags.truth, GroundTruthJson((*player)->truth()));
+  };
+  play([&] { return (*player)->done(); });
+  const bool lingering = flags.linger && stop == 0 && !failed;
+  if (!lingering) (*player)->Finish(WallNow());
+  GroundTruth truth = (*player)->truth();
+  truth.wall_end = WallNow();
+  Status s = WriteAtomically(flags.truth, GroundTruthJson(truth));
   if (!s.ok()) {
     std::fprintf(stderr, "simulate: %s\n", s.ToString().c_str());
     return 1;
   }
   Emit("{\"type\":\"done\"}");
-  return 0;
+  if (lingering) {
+    (*player)->Linger();
+    play([] { return false; });
+    (*player)->Finish(WallNow());
+  }
+  return failed ? 1 : 0;
 }
 
 }  // namespace pe::sim

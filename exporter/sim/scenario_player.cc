@@ -227,7 +227,11 @@ void ScenarioPlayer::ScheduleBackground(Micros t) {
     const double mean = 3600.0 / scenario_.runs_per_hour;
     const Micros next =
         at + SecondsToMicros(mean * (0.7 + 0.6 * rng_.Uniform()));
-    if (next < ToSim(scenario_.duration)) ScheduleBackground(next);
+    if (next < ToSim(scenario_.duration) || linger_) {
+      ScheduleBackground(next);
+    } else {
+      next_background_ = next;
+    }
   });
 }
 
@@ -618,7 +622,7 @@ void ScenarioPlayer::FillVolume(Micros t, Incident& inc, Micros ramp_end,
     ballast_ = true;
     (void)AppendZeros(paths_.ballast_dir + "/ballast", target_used - used);
   }
-  if (t < inc.sim_end) {
+  if (t + kFillStep < inc.sim_end) {  // the ballast goes at sim_end
     Schedule(t + kFillStep, [this, &inc, ramp_end, from, to](Micros at) {
       FillVolume(at, inc, ramp_end, from, to);
     });
@@ -675,11 +679,17 @@ Status ScenarioPlayer::Flush() {
   return s;
 }
 
+void ScenarioPlayer::Linger() {
+  linger_ = true;
+  if (next_background_) ScheduleBackground(*next_background_);
+  next_background_.reset();
+}
+
 Status ScenarioPlayer::Tick(Micros wall_now) {
-  const Micros end = ToSim(scenario_.duration);
-  const Micros now = std::min(
-      end, static_cast<Micros>(static_cast<double>(wall_now - wall_start_) *
-                               scenario_.compression));
+  const Micros elapsed = static_cast<Micros>(
+      static_cast<double>(wall_now - wall_start_) * scenario_.compression);
+  const Micros now =
+      linger_ ? elapsed : std::min(ToSim(scenario_.duration), elapsed);
   while (!queue_.empty() && queue_.top().at <= now) {
     Item item = queue_.top();
     queue_.pop();

@@ -63,6 +63,10 @@ class ScenarioPlayer {
   Status Tick(Micros wall_now);
   // True once the scenario's duration has been played and written.
   bool done() const;
+  // Goes on past the scenario's duration with background runs only (no
+  // clamp at the end), so that a harness can watch every alert resolve
+  // without frozen runs turning into stalls.
+  void Linger();
   // Restores what an interrupted play left broken (the database's name, the
   // ballast, a broken worktree) and stamps the truth's end.
   void Finish(Micros wall_now);
@@ -123,6 +127,8 @@ class ScenarioPlayer {
   std::vector<std::pair<Micros, std::string>> ended_;
   std::set<std::string> broken_worktrees_;
   bool ballast_ = false;
+  bool linger_ = false;
+  std::optional<Micros> next_background_;  // not scheduled: past the end
   GroundTruth truth_;
 };
 

@@ -120,6 +120,7 @@ std::vector<FlagSpec> Specs(SimFlags& f) {
       {"--archive-dir", true, Text(f.archive_dir)},
       {"--ballast-dir", true, Text(f.ballast_dir)},
       {"--truth", true, Text(f.truth)},
+      {"--linger", false, Set(f.linger, true)},
       {"--prune-older-than", true,
        [&o](std::string_view v) {
          std::chrono::milliseconds d{};
@@ -226,6 +227,8 @@ Scenario play (instead of bulk load and live play; scenarios/README.md):
   --archive-dir DIR       the exporter's worker.archive-dir (default .archive)
   --ballast-dir DIR       a folder on the archive volume, filled by disk_fill
   --truth FILE            where the ground truth (JSON) is written at the end
+  --linger                after the end (truth written, done printed), go on
+                          with background runs only until SIGINT/SIGTERM
   stdout: one JSON object per line: start, action (stop_exporter,
   start_exporter), progress, done.
 

@@ -30,6 +30,7 @@ struct SimFlags {
   std::string archive_dir = ".archive";
   std::string ballast_dir;
   std::string truth;
+  bool linger = false;  // go on with background runs after the end
 };
 
 // Parses `args` (without "simulate"). Accepts "--flag value" and

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <set>
 
 #include "exporter/archive/archive_files.h"
+#include "exporter/archive/preflight.h"
 #include "exporter/common/log.h"
 #include "exporter/worker/archive_scrubber.h"
 #include "exporter/worker/completion_marker.h"
@@ -110,7 +112,22 @@ Status CompletionWorker::Open(Lane& lane) {
   return Status::Ok();
 }
 
+void CompletionWorker::MeasureArchiveVolume() {
+  // Until the first archive creates the folder, the volume it will be
+  // created on: that of its nearest existing parent.
+  std::filesystem::path dir = options_.archive_dir;
+  std::error_code ec;
+  while (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+    dir = dir.parent_path();
+  }
+  PreflightInfo volume;
+  if (VolumeSpace(dir.empty() ? "." : dir.string(), volume).ok()) {
+    metrics_->SetVolume(volume.free_bytes, volume.total_bytes);
+  }
+}
+
 Result<int64_t> CompletionWorker::Maintain(Lane& lane) {
+  MeasureArchiveVolume();
   if (Status status = Open(lane); !status.ok()) {
     metrics_->Heartbeat(Now());
     return status;

@@ -76,6 +76,10 @@ class CompletionWorker {
   Status Open(Lane& lane);
   // Mark, enqueue, backlog; housekeeping when due. Returns jobs enqueued.
   Result<int64_t> Maintain(Lane& lane);
+  // Publishes the free and total bytes of the archive volume (statvfs, about
+  // a microsecond), so the gauges are true from the first iteration on and
+  // follow a volume that fills up while nothing is archived.
+  void MeasureArchiveVolume();
   Status HousekeepOn(Lane& lane);
   Result<bool> WorkOne(Lane& lane);
   Result<std::size_t> ScrubOn(Lane& lane);

@@ -285,6 +285,29 @@ TEST_F(ScenarioPlayerTest, SameSeedSameTruthOtherSeedOtherRuns) {
   EXPECT_NE(a, GroundTruthJson(Play(other)));
 }
 
+TEST_F(ScenarioPlayerTest, LingerGoesOnWithBackgroundRunsPastTheEnd) {
+  const Scenario sc = Parse("  []\n");
+  auto player =
+      ScenarioPlayer::Open(sc, Paths(), kWallStart, [](const std::string&) {});
+  ASSERT_TRUE(player.ok()) << player.status().ToString();
+  const Micros end = kWallStart + 4 * 60 * kMicrosPerSecond;  // 4h at 60x
+  ASSERT_TRUE((*player)->Tick(end).ok());
+  ASSERT_TRUE((*player)->done());
+  const uint64_t at_end = (*player)->truth().runs_created;
+  // Without lingering, time stops at the end.
+  ASSERT_TRUE((*player)->Tick(end + 60 * kMicrosPerSecond).ok());
+  EXPECT_EQ((*player)->truth().runs_created, at_end);
+  (*player)->Linger();
+  ASSERT_TRUE((*player)->Tick(end + 60 * kMicrosPerSecond).ok());
+  EXPECT_GE((*player)->truth().runs_created, at_end + 10);  // 20 an hour
+  SQLite::Database db(dir_.File("state.db"));
+  EXPECT_EQ(Count(db,
+                  "SELECT COUNT(*) FROM runs WHERE state = 'running' AND "
+                  "run_id IN (SELECT run_id FROM steps GROUP BY run_id "
+                  "HAVING SUM(state = 'completed') = COUNT(*))"),
+            0);
+}
+
 TEST(PrepareScenarioTest, HistoryHasRecentSuccessesAndARetiredPhase) {
   testing::TempDir dir;
   auto sc = ParseScenario(

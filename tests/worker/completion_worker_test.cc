@@ -303,6 +303,24 @@ TEST_F(CompletionWorkerTest, FailedPreflightIsRetriedLaterWithItsEvent) {
             std::string::npos);
 }
 
+TEST_F(CompletionWorkerTest, ArchiveVolumeIsMeasuredBeforeAnyArchive) {
+  // No run, no archive folder yet: the gauges show the volume it will be
+  // created on, not 0 (a jump from 0 reads as a volume growing).
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorker worker(Options(), metrics);
+  ASSERT_TRUE(worker.RunOnce().ok());
+  EXPECT_FALSE(fs::exists(dir_.path() / "archive"));
+  const std::string text = metrics->Serialize();
+  EXPECT_EQ(text.find("pipeline_worker_archive_volume_size_bytes 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("pipeline_worker_archive_volume_free_bytes 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("pipeline_worker_archive_volume_size_bytes "),
+            std::string::npos);
+}
+
 TEST_F(CompletionWorkerTest, ItsThreadProcessesRunsUntilStopped) {
   AddFinishedRun("run-4");
   AddWorktree("run-4");
