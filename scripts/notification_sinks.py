@@ -171,6 +171,10 @@ class SmtpSink:
         """(auth, message) of every message so far."""
         return [(a, m) for a, m, _ in self._recorder.snapshot()]
 
+    def records(self):
+        """(auth, message, time received) of every message so far."""
+        return self._recorder.snapshot()
+
     def wait_for(self, predicate, timeout=60.0, what="email"):
         """Waits until predicate(list of (auth, message, time)) holds."""
         return self._recorder.wait_for(predicate, timeout, what)
