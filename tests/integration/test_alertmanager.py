@@ -35,6 +35,7 @@ ARGS = lib.parse_args()
 sys.path.insert(0, os.path.join(ARGS.source_dir, "scripts"))
 import local_alertmanager as local_am  # noqa: E402  (scripts/, shared with the demo)
 import notification_sinks as sinks  # noqa: E402
+from alert_quality import routing  # noqa: E402  (one matcher model)
 from local_alertmanager import substitute  # noqa: E402
 
 AM_DIR = os.path.join(ARGS.source_dir, "alertmanager")
@@ -145,21 +146,8 @@ def load_inhibition_cases():
 # A small model of Alertmanager's routing, used only to read the effective
 # group_interval/repeat_interval of the route an alert ends on (amtool does
 # not print them). Its receivers are cross-checked against amtool's.
-_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"(.*)"\s*$')
-
-
 def _matches(matcher, labels):
-    match = _MATCHER.match(matcher)
-    if not match:
-        raise ValueError("unsupported matcher %r" % matcher)
-    name, op, value = match.groups()
-    actual = labels.get(name, "")
-    if op == "=":
-        return actual == value
-    if op == "!=":
-        return actual != value
-    found = re.fullmatch(value, actual) is not None
-    return found if op == "=~" else not found
+    return routing.matches(routing.parse_matcher(matcher), labels)
 
 
 _INHERITED = ("receiver", "group_by", "group_wait", "group_interval", "repeat_interval")
