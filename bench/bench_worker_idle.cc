@@ -1,9 +1,16 @@
 // What the completion worker costs when there is nothing to do, on a large
-// state database whose terminal runs have all been archived: one
-// maintenance pass (mark finished runs, enqueue, backlog), one claim that
-// finds nothing, housekeeping (leftovers, pruned jobs, retention, retained
-// metrics) and a scrub pass that finds nothing due. Side by side, in the same
-// run, the poller's unchanged poll (the exporter's own idle cost).
+// state database whose terminal runs have all been archived, measured side
+// by side in one run:
+//  - the baseline: a worker without the poller's feed, which scans as every
+//    worker did before issue #10 (maintenance: mark + enqueue scans of runs,
+//    backlog, empty claim; housekeeping: leftovers, pruned jobs, retention,
+//    retained-archive metrics; the scrub's old due query, which sorted every
+//    retained row by its parsed last check);
+//  - the worker fed by the poller (the daemon's): an idle pass with
+//    housekeeping included, the pass after a resync (the scans and the full
+//    housekeeping, once per state.resync-interval), the scrub pass through
+//    the archival_log_check_due index;
+//  - the poller's unchanged poll (the exporter's own idle cost).
 //
 //   build/bench/bench_worker_idle --db /tmp/bench-idle.db [--terminal 190000]
 //       [--active 10000] [--rounds 20]
@@ -27,6 +34,7 @@
 #include "exporter/common/log.h"
 #include "exporter/worker/completion_worker.h"
 #include "exporter/worker/iso_time.h"
+#include "exporter/worker/run_feed.h"
 #include "exporter/worker/worker_store.h"
 
 namespace {
@@ -52,10 +60,11 @@ void Row(const char* what, const Stats& s) {
 // Every terminal run done, with a retained archive checked just now.
 void RecordAllDone(const std::string& db_path, const std::string& archive_dir) {
   SQLite::Database db(db_path, SQLite::OPEN_READWRITE);
-  const std::string now =
-      pe::FormatIsoUtc(std::chrono::duration<double>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count());
+  const double now_unix =
+      std::chrono::duration<double>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  const std::string now = pe::FormatIsoUtc(now_unix);
   SQLite::Transaction tx(db);
   db.exec(
       "INSERT OR IGNORE INTO exporter_jobs (run_id, stage, attempts, "
@@ -67,11 +76,12 @@ void RecordAllDone(const std::string& db_path, const std::string& archive_dir) {
       "'canceled')");
   db.exec(
       "INSERT OR IGNORE INTO archival_log (run_id, archive_path, archived_at, "
-      "size_bytes, sha256, integrity, verified_at, checked_at) SELECT run_id, "
-      "'" +
+      "size_bytes, sha256, integrity, verified_at, checked_at, "
+      "archived_unix, last_check_unix) SELECT run_id, '" +
       archive_dir + "/' || run_id || '.zip', '" + now +
-      "', 1000, 'x', 'verified', '" + now + "', '" + now +
-      "' FROM exporter_jobs");
+      "', 1000, 'x', 'verified', '" + now + "', '" + now + "', " +
+      std::to_string(now_unix) + ", " + std::to_string(now_unix) +
+      " FROM exporter_jobs");
   tx.commit();
 }
 
@@ -107,13 +117,43 @@ int main(int argc, char** argv) {
 
   pe::CompletionWorkerOptions options;
   options.db_path = db;
-  options.archive_dir =
-      std::filesystem::temp_directory_path() / "bench-worker-idle-archive";
+  options.archive_dir = archive_dir;
   options.worktrees_dir = "/nonexistent";
   options.scrub_interval = std::chrono::hours(24);
-  options.retention_max_count = terminal * 2;  // a limit, never reached
-  pe::CompletionWorker worker(options, nullptr);
-  (void)worker.RunOnce();  // opens, first housekeeping
+  options.retention_max_count = terminal * 2;  // limits never reached
+  options.retention_max_age = std::chrono::hours(24 * 3650);
+  pe::CompletionWorker baseline(options, nullptr);
+  (void)baseline.RunOnce();  // opens, first housekeeping
+
+  auto feed = std::make_shared<pe::RunFeed>();
+  options.feed = feed;
+  options.housekeeping_interval = std::chrono::milliseconds(0);  // each pass
+  pe::CompletionWorker fed(options, nullptr);
+  (void)fed.RunOnce();  // the first pass scans, as after start-up
+
+  // The scrub's due query before archival_log_check_due: every retained row
+  // with its last check parsed, sorted.
+  auto store = pe::WorkerStore::Open(db, {});
+  if (!store.ok()) return 1;
+  auto old_scrub_query = [&] {
+    (void)(*store)->Read("old scrub due query", [&](SQLite::Database& d) {
+      SQLite::Statement q(
+          d,
+          "SELECT run_id, archive_path, archived_at, sha256, size_bytes FROM "
+          "(SELECT *, COALESCE(pe_unix_time(checked_at), "
+          "pe_unix_time(archived_at), -1e300) AS last_check FROM archival_log "
+          "WHERE run_id IS NOT NULL AND archive_path IS NOT NULL AND "
+          "archive_path <> '' AND removed_at IS NULL) WHERE last_check <= ?1 "
+          "ORDER BY last_check, run_id LIMIT 16");
+      q.bind(1, std::chrono::duration<double>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                        .count() -
+                    86400.0);
+      while (q.executeStep()) {
+      }
+      return pe::Status::Ok();
+    });
+  };
 
   std::printf(
       "| measurement (%zu runs, %d rounds) | median ms | p95 ms | "
@@ -121,11 +161,24 @@ int main(int argc, char** argv) {
       terminal + flags->active, rounds);
   Row("poller: poll, nothing changed (reference)",
       Measure(rounds, [&] { poller.PollOnce(); }));
-  Row("worker: maintenance + empty claim (RunOnce), every worker.interval",
-      Measure(rounds, [&] { (void)worker.RunOnce(); }));
-  Row("worker: housekeeping incl. retention, every minute",
-      Measure(rounds, [&] { (void)worker.Housekeep(); }));
-  Row("worker: scrub pass with nothing due, every worker.interval",
-      Measure(rounds, [&] { (void)worker.ScrubOnce(); }));
+  Row("baseline: maintenance + empty claim (`RunOnce`), every "
+      "`worker.interval`",
+      Measure(rounds, [&] { (void)baseline.RunOnce(); }));
+  Row("baseline: housekeeping incl. retention, every minute",
+      Measure(rounds, [&] { (void)baseline.Housekeep(); }));
+  Row("baseline: scrub due query (sort of every retained row)",
+      Measure(rounds, old_scrub_query));
+  Row("fed: idle pass incl. housekeeping + empty claim, every "
+      "`worker.interval`",
+      Measure(rounds, [&] { (void)fed.RunOnce(); }));
+  Row("fed: scrub pass with nothing due (`archival_log_check_due`), every "
+      "`worker.interval`",
+      Measure(rounds, [&] { (void)fed.ScrubOnce(); }));
+  Row("fed: pass after a resync (scans + full housekeeping), every "
+      "`state.resync-interval`",
+      Measure(rounds, [&] {
+        feed->RequestScan();
+        (void)fed.RunOnce();
+      }));
   return 0;
 }

@@ -87,19 +87,38 @@ class WorkerHolder {
   void Start(const Config& config) {
     std::lock_guard<std::mutex> lock(mu_);
     if (worker_) worker_->Stop();  // lets an archive finish (grace)
-    worker_ = std::make_unique<CompletionWorker>(
-        CompletionWorkerOptions::FromConfig(config), metrics_);
+    auto options = CompletionWorkerOptions::FromConfig(config);
+    options.feed = feed_;
+    worker_ = std::make_unique<CompletionWorker>(std::move(options), metrics_);
+    // Before Start: what the poller reads from now on reaches the worker's
+    // first pass or a later one; what it read before, the first pass's scan
+    // finds.
+    running_ = true;
     worker_->Start();
   }
 
   void Stop() {
     std::lock_guard<std::mutex> lock(mu_);
+    running_ = false;
     if (worker_) worker_->Stop();
     worker_.reset();
   }
 
+  // The poller's reads, on the poller thread; kept only while a worker runs,
+  // so a disabled worker costs no memory.
+  void Feed(const Poller::ReadRuns& read) {
+    if (!running_) return;
+    if (read.full_read) {
+      feed_->RequestScan();
+    } else {
+      feed_->Offer(read.runs);
+    }
+  }
+
  private:
   std::shared_ptr<WorkerMetrics> metrics_;
+  std::shared_ptr<RunFeed> feed_ = std::make_shared<RunFeed>();
+  std::atomic<bool> running_{false};
   std::mutex mu_;
   std::unique_ptr<CompletionWorker> worker_;
 };
@@ -159,6 +178,8 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
   // on; until then it only applies the log settings.
   std::atomic<PollLoop*> loop_for_reload{nullptr};
   WorkerHolder worker(worker_metrics);
+  poller.SetReadListener(
+      [&worker](const Poller::ReadRuns& read) { worker.Feed(read); });
   Reloader::Hooks hooks;
   hooks.set_poll_interval = [&](std::chrono::milliseconds interval) {
     if (PollLoop* loop = loop_for_reload.load()) loop->SetInterval(interval);

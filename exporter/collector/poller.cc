@@ -91,8 +91,23 @@ void Poller::PollOnce() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
           .count();
   metrics_.RecordPoll(result, condition, seconds, now);
+  NotifyReadListener();
   Publish();
   if (status.ok()) store_->MarkReady();
+}
+
+void Poller::UpsertRead(const RunRow& row, double now) {
+  tracker_.Upsert(row, now);
+  if (row.state == RunState::kRunning || IsTerminal(row.state)) {
+    read_.runs.push_back(row.run_id);
+  }
+}
+
+void Poller::NotifyReadListener() {
+  // Also after a poll that failed halfway: what it read was applied.
+  if (read_.runs.empty() && !read_.full_read) return;
+  if (read_listener_) read_listener_(read_);
+  read_ = ReadRuns();
 }
 
 void Poller::Publish() {
@@ -140,8 +155,9 @@ Status Poller::PollDatabase(double now, std::string_view* result) {
   }
   auto version = reader_.DataVersion();
   if (!version.ok()) return version.status();
-  const bool resync_due = std::chrono::steady_clock::now() - last_full_load_ >=
-                          config_.resync_interval;
+  const bool resync_due =
+      resync_requested_ || std::chrono::steady_clock::now() - last_full_load_ >=
+                               config_.resync_interval;
   if (!need_full_load_ && resync_due) full_load_reason_ = "interval";
   if (!need_full_load_ && !resync_due && !more_events_ && !touched &&
       *version == data_version_) {
@@ -204,7 +220,7 @@ Status Poller::Incremental(double now) {
   if (!fresh.ok()) return fresh.status();
   std::set<std::string> fresh_ids;
   for (const auto& r : *fresh) {
-    tracker_.Upsert(r.run, now);
+    UpsertRead(r.run, now);
     rowid_watermark_ = std::max(rowid_watermark_, r.rowid);
     pending_steps_.insert(r.run.run_id);
     fresh_ids.insert(r.run.run_id);
@@ -215,7 +231,7 @@ Status Poller::Incremental(double now) {
       auto run = reader_.Run(*it);
       if (!run.ok()) return run.status();
       if (run->has_value()) {
-        tracker_.Upsert((*run)->run, now);
+        UpsertRead((*run)->run, now);
         pending_steps_.insert(*it);
       } else {
         tracker_.Remove(*it);  // pruned
@@ -278,6 +294,7 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   }
   ApplyEventTimes();
 
+  read_.full_read = true;
   metrics_.RecordResync(reason);
   log::Debug("read the whole runs table",
              {{"reason", std::string(reason)},
@@ -289,6 +306,7 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   need_full_load_ = false;
   full_load_reason_ = "interval";
   last_full_load_ = std::chrono::steady_clock::now();
+  resync_requested_ = false;
   return Status::Ok();
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "exporter/config/config.h"
 #include "exporter/metrics/run_exposition.h"
@@ -51,6 +52,23 @@ class Poller {
     extra_text_ = std::move(extra_text);
   }
 
+  // What a poll read that the completion worker may act on (RunFeed):
+  // the runs read by key or as new rows in a running or terminal state, and
+  // whether the whole runs table was read. Called on the poller thread at
+  // the end of every poll that read something, before the snapshot is
+  // published. Set before the first poll.
+  struct ReadRuns {
+    std::vector<std::string> runs;
+    bool full_read = false;
+  };
+  void SetReadListener(std::function<void(const ReadRuns&)> listener) {
+    read_listener_ = std::move(listener);
+  }
+
+  // Makes the next poll a full re-read, as if state.resync-interval had
+  // passed.
+  void ResyncAtNextPoll() { resync_requested_ = true; }
+
   StateCondition condition() const { return condition_; }
   const RunTracker& tracker() const { return tracker_; }
 
@@ -62,6 +80,9 @@ class Poller {
   Status ReadEvents();
   Status RefreshPendingSteps();
   void ApplyEventTimes();
+  // Upserts a row read incrementally and notes it for the read listener.
+  void UpsertRead(const RunRow& row, double now);
+  void NotifyReadListener();
   StateCondition Classify(const Status& status) const;
   void Publish();
 
@@ -74,6 +95,8 @@ class Poller {
   StateMetrics metrics_;
   RunExposition exposition_;
   std::function<std::string()> extra_text_;
+  std::function<void(const ReadRuns&)> read_listener_;
+  ReadRuns read_;  // since the last NotifyReadListener
 
   bool initialized_ = false;    // a full load has succeeded once
   bool need_full_load_ = true;  // after (re)open
@@ -87,6 +110,7 @@ class Poller {
   std::set<std::string> pending_steps_;   // runs whose steps to read again
   std::map<std::string, double> pending_event_times_;
   std::chrono::steady_clock::time_point last_full_load_{};
+  bool resync_requested_ = false;
   StateCondition condition_ = StateCondition::kOk;
   bool condition_logged_ = false;
 };

@@ -18,13 +18,16 @@ void UpsertArchive(SQLite::Database& db, const std::string& run_id,
   SQLite::Statement q(
       db,
       "INSERT INTO archival_log (run_id, archive_path, archived_at, "
-      "size_bytes, sha256, integrity, verified_at, checked_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?3) "
+      "size_bytes, sha256, integrity, verified_at, checked_at, "
+      "archived_unix, last_check_unix) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?3, ?3, ?7, ?7) "
       "ON CONFLICT (run_id) DO UPDATE SET archive_path = "
       "excluded.archive_path, "
       "archived_at = excluded.archived_at, size_bytes = excluded.size_bytes, "
       "sha256 = excluded.sha256, integrity = excluded.integrity, "
       "verified_at = excluded.verified_at, checked_at = excluded.checked_at, "
+      "archived_unix = excluded.archived_unix, "
+      "last_check_unix = excluded.last_check_unix, "
       "check_problem = NULL, removed_at = NULL, removed_reason = NULL, "
       "worktree_deleted_at = NULL");
   q.bind(1, run_id);
@@ -33,6 +36,7 @@ void UpsertArchive(SQLite::Database& db, const std::string& run_id,
   q.bind(4, static_cast<int64_t>(record.size_bytes));
   q.bind(5, record.sha256);
   q.bind(6, record.integrity);
+  q.bind(7, record.archived_at);
   q.exec();
 }
 

@@ -16,17 +16,10 @@
 #include "exporter/worker/iso_time.h"
 #include "exporter/worker/json_fields.h"
 #include "exporter/worker/worker_event.h"
+#include "exporter/worker/worker_schema.h"
 
 namespace pe {
 namespace {
-
-// Where a row is retained: it has an archive that retention has not removed.
-constexpr const char* kRetained =
-    "run_id IS NOT NULL AND archive_path IS NOT NULL AND archive_path <> '' "
-    "AND removed_at IS NULL";
-
-// Sorts first: a row whose times do not parse counts as never checked.
-constexpr const char* kNeverChecked = "-1e300";
 
 std::optional<std::string> OptionalText(SQLite::Statement& q, int col) {
   if (q.isColumnNull(col)) return std::nullopt;
@@ -57,6 +50,12 @@ std::string EventData(const ScrubCheck& check, const char* action) {
       .Build();
 }
 
+// The least recent check among retained rows whose times parse (-1e300
+// marks those that do not), through archival_log_check_due.
+const std::string kOldestCheckSql =
+    std::string("SELECT MIN(last_check_unix) FROM archival_log WHERE ") +
+    kArchivalRetained + " AND last_check_unix > -1e300";
+
 }  // namespace
 
 // One due row as read, kept to guard the recording against changes.
@@ -66,6 +65,7 @@ struct ArchiveScrubber::DueRow {
   std::optional<std::string> archived_at;
   std::optional<std::string> sha256;
   std::optional<int64_t> size_bytes;
+  std::optional<std::string> integrity;
 };
 
 const char* ScrubResultName(ScrubResult result) {
@@ -89,15 +89,14 @@ Result<std::vector<ArchiveScrubber::DueRow>> ArchiveScrubber::ReadDue(
   Status status =
       store_->Read("read archives due for scrub", [&](SQLite::Database& db) {
         rows.clear();
+        // Due rows in order through archival_log_check_due: reads the
+        // batch, not every retained row.
         SQLite::Statement q(
-            db, std::string(
-                    "SELECT run_id, archive_path, archived_at, sha256, "
-                    "size_bytes FROM (SELECT *, COALESCE("
-                    "pe_unix_time(checked_at), pe_unix_time(archived_at), ") +
-                    kNeverChecked + ") AS last_check FROM archival_log WHERE " +
-                    kRetained +
-                    ") WHERE last_check <= ?1 "
-                    "ORDER BY last_check, run_id LIMIT ?2");
+            db, std::string("SELECT run_id, archive_path, archived_at, sha256, "
+                            "size_bytes, integrity FROM archival_log WHERE ") +
+                    kArchivalRetained +
+                    " AND last_check_unix <= ?1 "
+                    "ORDER BY last_check_unix, run_id LIMIT ?2");
         q.bind(1, now - options_.interval_seconds);
         q.bind(2, static_cast<int64_t>(options_.batch));
         while (q.executeStep()) {
@@ -107,6 +106,7 @@ Result<std::vector<ArchiveScrubber::DueRow>> ArchiveScrubber::ReadDue(
           row.archived_at = OptionalText(q, 2);
           row.sha256 = OptionalText(q, 3);
           if (!q.isColumnNull(4)) row.size_bytes = q.getColumn(4).getInt64();
+          row.integrity = OptionalText(q, 5);
           rows.push_back(std::move(row));
         }
         return Status::Ok();
@@ -186,6 +186,7 @@ Status ArchiveScrubber::Record(const DueRow& row, double now,
                                 : check->result == ScrubResult::kMissing
                                     ? "missing"
                                     : "failed";
+  check->integrity_changed = row.integrity != integrity;
   return store_->Write(
       "record scrub of '" + row.run_id + "'", [&](SQLite::Database& db) {
         *recorded = false;
@@ -194,7 +195,7 @@ Status ArchiveScrubber::Record(const DueRow& row, double now,
             db,
             "UPDATE archival_log SET integrity = ?1, checked_at = ?2, "
             "verified_at = CASE WHEN ?1 = 'verified' THEN ?2 "
-            "ELSE verified_at END, check_problem = ?3 "
+            "ELSE verified_at END, check_problem = ?3, last_check_unix = ?8 "
             "WHERE run_id = ?4 AND archive_path IS ?5 AND archived_at IS ?6 "
             "AND sha256 IS ?7 AND removed_at IS NULL");
         update.bind(1, integrity);
@@ -208,6 +209,7 @@ Status ArchiveScrubber::Record(const DueRow& row, double now,
         update.bind(5, row.archive_path);
         BindOptional(update, 6, row.archived_at);
         BindOptional(update, 7, row.sha256);
+        update.bind(8, now);
         if (update.exec() != 1) return Status::Ok();  // changed meanwhile
         *recorded = true;
         if (ok) return Status::Ok();
@@ -260,6 +262,21 @@ Result<std::vector<ScrubCheck>> ArchiveScrubber::RunDue(
   return checks;
 }
 
+Result<std::optional<double>> ArchiveScrubber::OldestCheck() {
+  std::optional<double> oldest;
+  Status status =
+      store_->Read("read the oldest archive check", [&](SQLite::Database& db) {
+        SQLite::Statement q(db, kOldestCheckSql);
+        oldest.reset();
+        if (q.executeStep() && !q.isColumnNull(0)) {
+          oldest = q.getColumn(0).getDouble();
+        }
+        return Status::Ok();
+      });
+  if (!status.ok()) return status;
+  return oldest;
+}
+
 Result<ScrubSummary> ArchiveScrubber::Summary() {
   ScrubSummary summary;
   Status status =
@@ -271,11 +288,9 @@ Result<ScrubSummary> ArchiveScrubber::Summary() {
                         "COALESCE(SUM(MAX(COALESCE(size_bytes, 0), 0)), 0), "
                         "COALESCE(SUM(integrity = 'verified'), 0), "
                         "COALESCE(SUM(integrity = 'failed'), 0), "
-                        "COALESCE(SUM(integrity = 'missing'), 0), "
-                        "MIN(COALESCE(pe_unix_time(checked_at), "
-                        "pe_unix_time(archived_at))) "
-                        "FROM archival_log WHERE ") +
-                kRetained);
+                        "COALESCE(SUM(integrity = 'missing'), 0), (") +
+                kOldestCheckSql + ") FROM archival_log WHERE " +
+                kArchivalRetained);
         if (!q.executeStep()) return Status::Internal("no summary row");
         summary.retained = q.getColumn(0).getInt64();
         summary.retained_bytes =

@@ -31,8 +31,11 @@ const char* ScrubResultName(ScrubResult result);
 struct ScrubCheck {
   std::string run_id, archive_path;
   ScrubResult result = ScrubResult::kFailed;
-  std::string problem;      // empty when kOk
-  bool requeued = false;    // the run's job went back to 'queued'
+  std::string problem;    // empty when kOk
+  bool requeued = false;  // the run's job went back to 'queued'
+  // The row's integrity column changed (e.g. verified -> failed): the
+  // retained-archive counts changed.
+  bool integrity_changed = false;
   std::uint64_t bytes = 0;  // size of the archive file as read
   double seconds = 0;       // time spent verifying it
 };
@@ -103,6 +106,9 @@ class ArchiveScrubber {
 
   // One Read over the retained archives.
   Result<ScrubSummary> Summary();
+  // Only ScrubSummary::oldest_check, through the index archival_log_check_due
+  // (a lookup): what a scrub that changed no integrity changes.
+  Result<std::optional<double>> OldestCheck();
 
   // Test hook: called after each archive is checked, before its result is
   // recorded (no transaction is open then), so a test can change the row.

@@ -30,6 +30,17 @@ Result<std::vector<std::string>> CompletionMarker::FindCandidates(
   return ids;
 }
 
+Result<std::vector<std::string>> CompletionMarker::FindCandidatesAmong(
+    const std::vector<std::string>& run_ids) {
+  // The run by its primary key, its steps by the (run_id, step_id) key.
+  return store_->KeepMatching(
+      "find finished runs among those read",
+      "SELECT 1 FROM runs AS r JOIN steps AS s ON s.run_id = r.run_id "
+      "WHERE r.run_id = ? AND r.state = 'running' GROUP BY r.run_id "
+      "HAVING SUM(s.state NOT IN ('completed', 'failed', 'skipped')) = 0",
+      run_ids);
+}
+
 Result<std::optional<std::string>> CompletionMarker::MarkRun(
     const std::string& run_id, double now) {
   std::optional<std::string> new_state;
@@ -87,9 +98,9 @@ Result<std::optional<std::string>> CompletionMarker::MarkRun(
   return new_state;
 }
 
-Status CompletionMarker::MarkFinishedRuns(double now, std::size_t limit,
-                                          std::vector<Marked>* marked) {
-  auto candidates = FindCandidates(limit);
+Status CompletionMarker::MarkEach(
+    const Result<std::vector<std::string>>& candidates, double now,
+    std::vector<Marked>* marked) {
   if (!candidates.ok()) return candidates.status();
   for (const std::string& run_id : *candidates) {
     auto state = MarkRun(run_id, now);
@@ -97,6 +108,17 @@ Status CompletionMarker::MarkFinishedRuns(double now, std::size_t limit,
     if (*state) marked->push_back({run_id, **state});
   }
   return Status::Ok();
+}
+
+Status CompletionMarker::MarkFinishedRuns(double now, std::size_t limit,
+                                          std::vector<Marked>* marked) {
+  return MarkEach(FindCandidates(limit), now, marked);
+}
+
+Status CompletionMarker::MarkListedRuns(const std::vector<std::string>& run_ids,
+                                        double now,
+                                        std::vector<Marked>* marked) {
+  return MarkEach(FindCandidatesAmong(run_ids), now, marked);
 }
 
 Result<std::vector<CompletionMarker::Marked>>

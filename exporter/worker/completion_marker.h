@@ -18,7 +18,8 @@ namespace pe {
 // event (severity info, data {"state": ..., "marked_by": "pipeline_exporter"}).
 //
 // Two phases: one read query picks candidates (running runs joined with
-// their step counts, at most limit, no write lock); then each run is marked
+// their step counts, at most limit, no write lock; or the listed runs looked
+// up by key, MarkListedRuns); then each run is marked
 // in its own short IMMEDIATE transaction that checks the condition again,
 // so a run that changed in between (a step went back to running, the
 // orchestrator finished it itself, it was pruned) is left alone.
@@ -46,9 +47,19 @@ class CompletionMarker {
   Status MarkFinishedRuns(double now, std::size_t limit,
                           std::vector<Marked>* marked);
 
+  // The same for the listed runs only (those the poller read, RunFeed):
+  // each is looked up by key, so the cost is that of the list, not of the
+  // runs table. Ids that are not running with all steps terminal are
+  // ignored.
+  Status MarkListedRuns(const std::vector<std::string>& run_ids, double now,
+                        std::vector<Marked>* marked);
+
   // Phase one: ids of running runs whose steps are all terminal (at least
   // one step), at most limit, in run_id order.
   Result<std::vector<std::string>> FindCandidates(std::size_t limit);
+  // Phase one among run_ids, by key; in the order given.
+  Result<std::vector<std::string>> FindCandidatesAmong(
+      const std::vector<std::string>& run_ids);
 
   // Phase two for one run: the new state, or nullopt if the run no longer
   // qualifies (nothing written then).
@@ -56,6 +67,10 @@ class CompletionMarker {
                                              double now);
 
  private:
+  // Phase two for each candidate, appending to *marked as it goes.
+  Status MarkEach(const Result<std::vector<std::string>>& candidates,
+                  double now, std::vector<Marked>* marked);
+
   WorkerStore* store_;
 };
 

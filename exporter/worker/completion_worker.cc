@@ -132,69 +132,126 @@ Result<int64_t> CompletionWorker::Maintain(Lane& lane) {
     metrics_->Heartbeat(Now());
     return status;
   }
+  RunFeed::Batch batch;
+  if (options_.feed) batch = options_.feed->Take();
+  const bool scan = !options_.feed || batch.scan || scan_pending_;
+
   const auto steady = std::chrono::steady_clock::now();
-  if (steady >= next_housekeeping_) {
+  // With a feed, the full housekeeping runs when the poller read the whole
+  // table (not again for each batch of a long scan).
+  const bool full_with_feed = options_.feed && (batch.scan || first_pass_);
+  first_pass_ = false;
+  if (steady >= next_housekeeping_ || full_with_feed) {
     next_housekeeping_ = steady + options_.housekeeping_interval;
-    (void)HousekeepOn(lane);
+    (void)HousekeepOn(lane, /*full=*/!options_.feed || full_with_feed);
   }
+
+  bool complete = true;
+  auto added = scan ? ScanRuns(lane, &complete) : ListedRuns(lane, batch.runs);
+  if (options_.feed) {
+    if (!added.ok()) {
+      options_.feed->Return(std::move(batch));  // nothing is lost
+    } else if (scan) {
+      scan_pending_ = !complete;
+    }
+  }
+  if (auto backlog = lane.queue->Backlog(); backlog.ok()) {
+    metrics_->SetBacklog(*backlog);
+  }
+  metrics_->Heartbeat(Now());
+  return added;
+}
+
+void CompletionWorker::CountMarked(
+    const std::vector<CompletionMarker::Marked>& marked) {
+  for (const auto& run : marked) {
+    metrics_->CountMarked(run.new_state);
+    log::Info("run marked complete",
+              {{"run_id", run.run_id}, {"state", run.new_state}});
+  }
+}
+
+Result<int64_t> CompletionWorker::ScanRuns(Lane& lane, bool* complete) {
+  *complete = true;
   if (options_.mark_complete) {
     CompletionMarker marker(lane.store.get());
     std::vector<CompletionMarker::Marked> marked;
     Status status = marker.MarkFinishedRuns(Now(), kMarkLimit, &marked);
-    for (const auto& run : marked) {
-      metrics_->CountMarked(run.new_state);
-      log::Info("run marked complete",
-                {{"run_id", run.run_id}, {"state", run.new_state}});
-    }
+    CountMarked(marked);
     if (!status.ok()) {
       log::Warn("cannot mark finished runs", {{"err", status.message()}});
+      *complete = false;
+    } else if (marked.size() >= kMarkLimit) {
+      *complete = false;
     }
   }
   auto added = lane.queue->Enqueue(Now(), kEnqueueLimit);
   if (!added.ok()) {
     log::Warn("cannot enqueue terminal runs",
               {{"err", added.status().message()}});
+    *complete = false;
+  } else if (*added >= static_cast<int64_t>(kEnqueueLimit)) {
+    *complete = false;
   }
-  if (auto backlog = lane.queue->Backlog(); backlog.ok()) {
-    metrics_->SetBacklog(*backlog);
+  return added;
+}
+
+Result<int64_t> CompletionWorker::ListedRuns(
+    Lane& lane, const std::vector<std::string>& runs) {
+  if (runs.empty()) return int64_t{0};
+  if (options_.mark_complete) {
+    CompletionMarker marker(lane.store.get());
+    std::vector<CompletionMarker::Marked> marked;
+    Status status = marker.MarkListedRuns(runs, Now(), &marked);
+    CountMarked(marked);
+    if (!status.ok()) {
+      log::Warn("cannot mark finished runs", {{"err", status.message()}});
+      return status;
+    }
   }
-  metrics_->Heartbeat(Now());
-  if (!added.ok()) return added.status();
-  return *added;
+  // Runs just marked are terminal now: enqueued in the same pass.
+  auto added = lane.queue->EnqueueListed(runs, Now());
+  if (!added.ok()) {
+    log::Warn("cannot enqueue terminal runs",
+              {{"err", added.status().message()}});
+  }
+  return added;
 }
 
 Status CompletionWorker::Housekeep() {
   if (Status status = Open(maintenance_); !status.ok()) return status;
-  return HousekeepOn(maintenance_);
+  return HousekeepOn(maintenance_, /*full=*/true);
 }
 
-Status CompletionWorker::HousekeepOn(Lane& lane) {
+Status CompletionWorker::HousekeepOn(Lane& lane, bool full) {
   Status result = Status::Ok();
-  // Partial files of runs nobody holds a lease on are what a crash left.
-  auto leased = lane.queue->LeasedRuns(Now());
-  if (!leased.ok()) {
-    result = leased.status();
-  } else {
-    const std::set<std::string> in_use(leased->begin(), leased->end());
-    auto removed = CleanLeftovers(options_.archive_dir, in_use);
-    if (!removed.ok()) {
-      log::Warn(
-          "cannot clean archive leftovers",
-          {{"dir", options_.archive_dir}, {"err", removed.status().message()}});
-    } else if (*removed > 0) {
-      log::Info(
-          "removed partial archives left by an interrupted write",
-          {{"dir", options_.archive_dir}, {"files", std::to_string(*removed)}});
+  if (full) {
+    // Partial files of runs nobody holds a lease on are what a crash left.
+    auto leased = lane.queue->LeasedRuns(Now());
+    if (!leased.ok()) {
+      result = leased.status();
+    } else {
+      const std::set<std::string> in_use(leased->begin(), leased->end());
+      auto removed = CleanLeftovers(options_.archive_dir, in_use);
+      if (!removed.ok()) {
+        log::Warn("cannot clean archive leftovers",
+                  {{"dir", options_.archive_dir},
+                   {"err", removed.status().message()}});
+      } else if (*removed > 0) {
+        log::Info("removed partial archives left by an interrupted write",
+                  {{"dir", options_.archive_dir},
+                   {"files", std::to_string(*removed)}});
+      }
     }
-  }
 
-  auto forgotten = lane.queue->ForgetPrunedRuns(kForgetLimit);
-  if (!forgotten.ok()) {
-    log::Warn("cannot forget jobs of pruned runs",
-              {{"err", forgotten.status().message()}});
-  } else if (*forgotten > 0) {
-    log::Debug("forgot jobs of runs pruned from the database",
-               {{"jobs", std::to_string(*forgotten)}});
+    auto forgotten = lane.queue->ForgetPrunedRuns(kForgetLimit);
+    if (!forgotten.ok()) {
+      log::Warn("cannot forget jobs of pruned runs",
+                {{"err", forgotten.status().message()}});
+    } else if (*forgotten > 0) {
+      log::Debug("forgot jobs of runs pruned from the database",
+                 {{"jobs", std::to_string(*forgotten)}});
+    }
   }
 
   RetentionLimits limits;
@@ -202,15 +259,29 @@ Status CompletionWorker::HousekeepOn(Lane& lane) {
   limits.max_bytes = options_.retention_max_bytes;
   limits.max_age_seconds =
       std::chrono::duration<double>(options_.retention_max_age).count();
+  RetentionEnforcer enforcer(lane.store.get(), options_.archive_dir,
+                             options_.worktrees_dir, limits);
+  const double now = Now();
+  // Between scans, a pass only when something may be over a limit: an
+  // archive recorded (or its job finished) since the last pass, or one that
+  // passed the age limit since.
+  bool changed = full || archives_changed_.exchange(false) || !last_retention_;
+  if (!changed && limits.any()) {
+    auto due = enforcer.AgeDue(*last_retention_, now);
+    changed = !due.ok() || *due;
+  }
+  if (full) archives_changed_ = false;
+  if (!changed) return result;
+
   if (limits.any()) {
-    RetentionEnforcer enforcer(lane.store.get(), options_.archive_dir,
-                               options_.worktrees_dir, limits);
-    auto outcome = enforcer.Enforce(Now());
+    auto outcome = enforcer.Enforce(now);
     if (!outcome.ok()) {
       log::Warn("cannot apply retention",
                 {{"err", outcome.status().message()}});
       result = outcome.status();
+      archives_changed_ = true;  // try again at the next housekeeping
     } else {
+      last_retention_ = now;
       for (const Removal& removal : outcome->removed) {
         metrics_->CountRetentionRemoved(removal.reason);
         log::Info("archive removed by retention",
@@ -225,9 +296,13 @@ Status CompletionWorker::HousekeepOn(Lane& lane) {
         log::Warn("retention left archives alone",
                   {{"archives", std::to_string(outcome->errors.size())},
                    {"first", outcome->errors.front()}});
+        // A removal left undone (a file that would not go) is retried.
+        archives_changed_ = true;
       }
       metrics_->SetRetentionKeptUnverified(outcome->kept_unverified);
     }
+  } else {
+    last_retention_ = now;
   }
   PublishRetained(lane);
   return result;
@@ -253,6 +328,7 @@ Result<bool> CompletionWorker::WorkOne(Lane& lane) {
                    lane.owner, lane.slot, &cancel_);
   const bool worked =
       runner.Process(jobs->front()) != JobRunner::Outcome::kLost;
+  if (worked) archives_changed_ = true;  // retention may have work
   metrics_->Heartbeat(Now());
   return worked;
 }
@@ -290,7 +366,14 @@ Result<std::size_t> CompletionWorker::ScrubOn(Lane& lane) {
     }
   }
   if (!checks->empty()) {
-    PublishRetained(lane);
+    // The counts change only with an integrity; otherwise only the oldest
+    // check moved, a lookup instead of a read of every retained row.
+    if (std::any_of(checks->begin(), checks->end(),
+                    [](const ScrubCheck& c) { return c.integrity_changed; })) {
+      PublishRetained(lane);
+    } else if (auto oldest = scrubber.OldestCheck(); oldest.ok() && *oldest) {
+      metrics_->SetOldestCheck(**oldest);
+    }
     if (std::any_of(checks->begin(), checks->end(),
                     [](const ScrubCheck& c) { return c.requeued; })) {
       Wake();

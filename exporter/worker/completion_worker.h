@@ -7,11 +7,13 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "exporter/common/status.h"
+#include "exporter/worker/completion_marker.h"
 #include "exporter/worker/job_queue.h"
 #include "exporter/worker/worker_metrics.h"
 #include "exporter/worker/worker_options.h"
@@ -24,13 +26,25 @@ namespace pe {
 //
 // - a maintenance thread, every interval: marks finished runs complete (if
 //   enabled), enqueues terminal runs, publishes the backlog, and every
-//   housekeeping_interval removes partial files nobody is writing, forgets
-//   jobs of pruned runs, applies the retention limits and publishes the
+//   housekeeping_interval applies the retention limits and publishes the
 //   retained-archive metrics;
 // - `concurrency` archiving threads, each claiming one job at a time and
 //   taking it to a final stage (JobRunner, job_runner.h);
 // - with a scrub interval, a scrub thread re-verifying retained archives
 //   whose last check is older than it (ArchiveScrubber).
+//
+// What maintenance reads depends on options.feed:
+// - without a feed, every pass scans: running runs whose steps all finished,
+//   terminal runs without a job; and housekeeping does everything (removes
+//   partial files nobody is writing, forgets jobs of pruned runs, applies
+//   retention, publishes the retained-archive metrics);
+// - with the poller's feed (RunFeed), a pass looks up only the runs the
+//   poller read since the last one, by key, and scans as above only when
+//   the poller read the whole table (start-up, state.resync-interval, a
+//   replaced file), until the scans come back short; that catches runs
+//   changed without an event. Between scans, housekeeping applies retention
+//   only when an archive was recorded or passed the age limit, and
+//   publishes the retained-archive metrics only after a change.
 //
 // Jobs are shared with other exporter processes on the same database
 // through leases (JobQueue), so a run is processed by one thread of one
@@ -76,11 +90,18 @@ class CompletionWorker {
   Status Open(Lane& lane);
   // Mark, enqueue, backlog; housekeeping when due. Returns jobs enqueued.
   Result<int64_t> Maintain(Lane& lane);
+  // Mark and enqueue by scanning the runs table (limited batches); sets
+  // *complete when both found fewer than their limit.
+  Result<int64_t> ScanRuns(Lane& lane, bool* complete);
+  // Mark and enqueue among the listed runs, by key.
+  Result<int64_t> ListedRuns(Lane& lane, const std::vector<std::string>& runs);
+  void CountMarked(const std::vector<CompletionMarker::Marked>& marked);
   // Publishes the free and total bytes of the archive volume (statvfs, about
   // a microsecond), so the gauges are true from the first iteration on and
   // follow a volume that fills up while nothing is archived.
   void MeasureArchiveVolume();
-  Status HousekeepOn(Lane& lane);
+  // full: everything; else (with a feed, between scans) only what changed.
+  Status HousekeepOn(Lane& lane, bool full);
   Result<bool> WorkOne(Lane& lane);
   Result<std::size_t> ScrubOn(Lane& lane);
   void PublishRetained(Lane& lane);
@@ -99,6 +120,13 @@ class CompletionWorker {
   Lane scrub_;
   std::vector<std::unique_ptr<Lane>> archivers_;
   std::chrono::steady_clock::time_point next_housekeeping_{};
+  // With a feed: scan at the first pass, and again until the scans are
+  // complete.
+  bool scan_pending_ = true;
+  bool first_pass_ = true;
+  // An archive was recorded (or its job finished) since retention last ran.
+  std::atomic<bool> archives_changed_{true};
+  std::optional<double> last_retention_;  // time of the last retention pass
 
   std::atomic<bool> cancel_{false};
   std::mutex mu_;

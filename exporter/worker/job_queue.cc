@@ -101,29 +101,49 @@ Result<int64_t> JobQueue::Enqueue(double now, std::size_t limit) {
     return Status::Ok();
   });
   if (!status.ok()) return status;
-  if (ids.empty()) return int64_t{0};
+  return Insert(ids, now);
+}
 
+Result<int64_t> JobQueue::EnqueueListed(const std::vector<std::string>& run_ids,
+                                        double now) {
+  auto ids = store_->KeepMatching(
+      "find read runs to enqueue",
+      std::string(
+          "SELECT 1 FROM runs AS r WHERE r.run_id = ? AND r.state IN ") +
+          kTerminalRunStates +
+          " AND NOT EXISTS (SELECT 1 FROM exporter_jobs AS j "
+          "WHERE j.run_id = r.run_id)",
+      run_ids);
+  if (!ids.ok()) return ids.status();
+  return Insert(*ids, now);
+}
+
+Result<int64_t> JobQueue::Insert(const std::vector<std::string>& ids,
+                                 double now) {
+  if (ids.empty()) return int64_t{0};
   // Phase two inserts them, checking again that each run is still there and
   // terminal; a run another exporter enqueued meanwhile is ignored.
   int64_t added = 0;
-  status = store_->Write("enqueue terminal runs", [&](SQLite::Database& db) {
-    added = 0;
-    SQLite::Statement q(
-        db, std::string("INSERT OR IGNORE INTO exporter_jobs (run_id, stage, "
+  Status status =
+      store_->Write("enqueue terminal runs", [&](SQLite::Database& db) {
+        added = 0;
+        SQLite::Statement q(
+            db,
+            std::string("INSERT OR IGNORE INTO exporter_jobs (run_id, stage, "
                         "attempts, updated_at, run_ended_at, end_sort_key, "
                         "enqueued_at) SELECT r.run_id, 'queued', 0, ?1, "
                         "r.ended_at, ") +
                 kRunSortKey + ", ?1 FROM runs AS r WHERE r.run_id = ?2 " +
                 "AND r.state IN " + kTerminalRunStates);
-    const std::string stamp = FormatIsoUtc(now);
-    for (const std::string& run_id : ids) {
-      q.bind(1, stamp);
-      q.bind(2, run_id);
-      added += q.exec();
-      q.reset();
-    }
-    return Status::Ok();
-  });
+        const std::string stamp = FormatIsoUtc(now);
+        for (const std::string& run_id : ids) {
+          q.bind(1, stamp);
+          q.bind(2, run_id);
+          added += q.exec();
+          q.reset();
+        }
+        return Status::Ok();
+      });
   if (!status.ok()) return status;
   return added;
 }
@@ -304,9 +324,14 @@ Result<std::optional<Job>> JobQueue::Get(const std::string& run_id) {
 Result<int64_t> JobQueue::Backlog() {
   int64_t count = 0;
   Status status = store_->Read("count backlog", [&](SQLite::Database& db) {
+    // Open jobs through the partial index exporter_jobs_open, failed ones
+    // through exporter_jobs_stage: what the backlog holds, not every job.
     SQLite::Statement q(db,
-                        "SELECT COUNT(*) FROM exporter_jobs "
-                        "WHERE stage NOT IN ('done', 'skipped')");
+                        "SELECT (SELECT COUNT(*) FROM exporter_jobs "
+                        "INDEXED BY exporter_jobs_open WHERE "
+                        "stage NOT IN ('done', 'skipped', 'failed')) + "
+                        "(SELECT COUNT(*) FROM exporter_jobs "
+                        "WHERE stage = 'failed')");
     q.executeStep();
     count = q.getColumn(0).getInt64();
     return Status::Ok();
@@ -355,9 +380,13 @@ Result<std::vector<std::string>> JobQueue::LeasedRuns(double now) {
   std::vector<std::string> runs;
   Status status = store_->Read("list leased jobs", [&](SQLite::Database& db) {
     runs.clear();
+    // Only open jobs hold leases (a final stage clears it): the partial
+    // index exporter_jobs_open keeps this to the open jobs.
     SQLite::Statement q(db,
-                        "SELECT run_id FROM exporter_jobs WHERE lease_owner "
-                        "IS NOT NULL AND lease_expires_at > ?");
+                        "SELECT run_id FROM exporter_jobs "
+                        "INDEXED BY exporter_jobs_open WHERE "
+                        "stage NOT IN ('done', 'skipped', 'failed') AND "
+                        "lease_owner IS NOT NULL AND lease_expires_at > ?");
     q.bind(1, now);
     while (q.executeStep()) runs.push_back(q.getColumn(0).getString());
     return Status::Ok();

@@ -96,6 +96,11 @@ class JobQueue {
   // transaction that checks each is still terminal. Returns how many were
   // added.
   Result<int64_t> Enqueue(double now, std::size_t limit);
+  // The same for the listed runs only (those the poller read, RunFeed),
+  // each looked up by key: terminal ones without a job get one. Costs what
+  // the list holds, not what the runs table holds.
+  Result<int64_t> EnqueueListed(const std::vector<std::string>& run_ids,
+                                double now);
 
   // Atomically leases up to max claimable jobs to owner until
   // now + lease_seconds, oldest end first. Never returns a job another
@@ -133,6 +138,9 @@ class JobQueue {
   Result<std::map<JobStage, int64_t>> StageCounts();
 
  private:
+  // Inserts a queued job for each of ids still terminal and without one, in
+  // one IMMEDIATE transaction.
+  Result<int64_t> Insert(const std::vector<std::string>& ids, double now);
   // Runs work in a write transaction if owner holds run_id's unexpired
   // lease; kLost (nothing written) otherwise.
   template <typename Fn>

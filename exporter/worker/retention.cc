@@ -18,6 +18,7 @@
 #include "exporter/archive/archive_files.h"
 #include "exporter/archive/run_id_path.h"
 #include "exporter/worker/iso_time.h"
+#include "exporter/worker/worker_schema.h"
 
 namespace pe {
 namespace {
@@ -33,13 +34,13 @@ struct Row {
   int64_t size_bytes = 0;
 };
 
+// Oldest first through the index archival_log_archived (no sort).
 constexpr const char* kSelectRetained =
-    "SELECT a.run_id, a.archive_path, a.archived_at, "
-    "pe_unix_time(a.archived_at), a.size_bytes, a.integrity "
-    "FROM archival_log a LEFT JOIN exporter_jobs j ON j.run_id = a.run_id "
-    "WHERE a.archive_path IS NOT NULL AND a.archive_path <> '' "
-    "AND a.removed_at IS NULL AND (j.run_id IS NULL OR j.stage = 'done') "
-    "ORDER BY pe_unix_time(a.archived_at), a.run_id";
+    "SELECT run_id, archive_path, archived_at, archived_unix, size_bytes, "
+    "integrity FROM archival_log WHERE " PE_ARCHIVAL_RETAINED
+    " AND NOT EXISTS (SELECT 1 FROM exporter_jobs j "
+    "WHERE j.run_id = archival_log.run_id AND j.stage <> 'done') "
+    "ORDER BY archived_unix, run_id";
 
 constexpr const char* kRecordRemoval =
     "UPDATE archival_log SET removed_at = ?1, removed_reason = ?2 "
@@ -139,6 +140,25 @@ RetentionEnforcer::RetentionEnforcer(WorkerStore* store,
       archive_dir_(std::move(archive_dir)),
       worktrees_dir_(std::move(worktrees_dir)),
       limits_(limits) {}
+
+Result<bool> RetentionEnforcer::AgeDue(double last_pass, double now) {
+  if (limits_.max_age_seconds <= 0) return false;
+  bool due = false;
+  Status status = store_->Read(
+      "look for archives past the age limit", [&](SQLite::Database& db) {
+        SQLite::Statement q(db,
+                            std::string("SELECT 1 FROM archival_log WHERE ") +
+                                kArchivalRetained +
+                                " AND archived_unix > ?1 AND "
+                                "archived_unix <= ?2 LIMIT 1");
+        q.bind(1, last_pass - limits_.max_age_seconds);
+        q.bind(2, now - limits_.max_age_seconds);
+        due = q.executeStep();
+        return Status::Ok();
+      });
+  if (!status.ok()) return status;
+  return due;
+}
 
 Result<RetentionOutcome> RetentionEnforcer::Enforce(double now) {
   RetentionOutcome outcome;

@@ -112,6 +112,13 @@ class RetentionEnforcer {
   // by the next pass.
   Result<RetentionOutcome> Enforce(double now);
 
+  // Whether an archive passed the age limit between two passes: a retained
+  // row with archived_unix in (last_pass - max_age, now - max_age], found
+  // through the index archival_log_archived (a lookup, not a read of every
+  // row). With no age limit, false. What else makes a pass necessary (an
+  // archive added, or its job done) the caller knows.
+  Result<bool> AgeDue(double last_pass, double now);
+
  private:
   WorkerStore* store_;
   std::string archive_dir_;

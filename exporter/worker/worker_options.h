@@ -5,10 +5,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "exporter/config/config.h"
 #include "exporter/worker/busy_retry.h"
+#include "exporter/worker/run_feed.h"
 
 namespace pe {
 
@@ -38,6 +40,10 @@ struct CompletionWorkerOptions {
   // retention, retained-archive metrics).
   std::chrono::milliseconds housekeeping_interval{60000};
   BusyRetryPolicy busy;
+  // What the poller read (the daemon's): the worker then acts on the runs
+  // it names and scans the runs table only when the poller read all of it
+  // (start-up, state.resync-interval). Empty: it scans every interval.
+  std::shared_ptr<RunFeed> feed;
   std::string owner;              // empty: hostname:pid:random
   std::function<double()> clock;  // Unix seconds; empty: the wall clock
 

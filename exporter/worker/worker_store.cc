@@ -107,7 +107,9 @@ Status WorkerStore::Init() {
       if (!q.executeStep()) return Status::Internal("schema_version missing");
       version = q.getColumn(0).getString();
     }
-    if (version == "1") {
+    if (version == "1" || version == "2") {
+      // Upgrades in place, in this transaction: the columns a version
+      // lacks, then the numeric times from the text ones.
       const std::set<std::string> have = Columns(db, "archival_log");
       for (const char* column : kArchivalLogV2Columns) {
         if (have.count(column) == 0) {
@@ -115,16 +117,23 @@ Status WorkerStore::Init() {
                   " TEXT");
         }
       }
-      db.exec(
-          "UPDATE exporter_meta SET value = '2' "
-          "WHERE key = 'schema_version'");
-      return Status::Ok();  // now the current version
-    }
-    if (version != kWorkerSchemaVersion) {
+      for (const char* column : kArchivalLogV3Columns) {
+        if (have.count(column) == 0) {
+          db.exec(std::string("ALTER TABLE archival_log ADD COLUMN ") + column +
+                  " REAL");
+        }
+      }
+      db.exec(std::string("UPDATE archival_log SET archived_unix = "
+                          "pe_unix_time(archived_at), last_check_unix = ") +
+              kLastCheckUnixSql);
+      db.exec(std::string("UPDATE exporter_meta SET value = '") +
+              kWorkerSchemaVersion + "' WHERE key = 'schema_version'");
+    } else if (version != kWorkerSchemaVersion) {
       return Status::InvalidArgument("exporter tables have schema version " +
                                      version + ", expected " +
                                      kWorkerSchemaVersion);
     }
+    db.exec(kWorkerIndexSql);
     return Status::Ok();
   });
 }
@@ -138,6 +147,25 @@ Status WorkerStore::Write(const std::string& what, const Work& work) {
     tx.commit();
     return Status::Ok();
   });
+}
+
+Result<std::vector<std::string>> WorkerStore::KeepMatching(
+    const std::string& what, const std::string& sql,
+    const std::vector<std::string>& ids) {
+  std::vector<std::string> kept;
+  if (ids.empty()) return kept;
+  Status status = Read(what, [&](SQLite::Database& db) {
+    kept.clear();
+    SQLite::Statement q(db, sql);
+    for (const std::string& id : ids) {
+      q.bind(1, id);
+      if (q.executeStep()) kept.push_back(id);
+      q.reset();
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return kept;
 }
 
 Status WorkerStore::Read(const std::string& what, const Work& work) {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "exporter/common/status.h"
 #include "exporter/worker/busy_retry.h"
@@ -44,6 +45,13 @@ class WorkerStore {
   // sees its own snapshot), with the same busy retry. Statements must be
   // local to work, so none outlives the call.
   Status Read(const std::string& what, const Work& work);
+
+  // The ids, in the order given, for which `sql` (a query whose one
+  // parameter is the id, meant to look it up by key) returns a row; one
+  // Read. What a pass over a list of runs costs: the list, not the table.
+  Result<std::vector<std::string>> KeepMatching(
+      const std::string& what, const std::string& sql,
+      const std::vector<std::string>& ids);
 
   // Whether the file at path() is no longer the one this store opened (it
   // was deleted, or replaced by another file): the caller then drops the

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/support/exposition.h"
 #include "tests/support/fixture_db.h"
@@ -197,6 +199,46 @@ TEST_F(PollerTest, NoticesRunsThatChangeWithoutAnEventAtTheResync) {
   EXPECT_EQ(Value("pipeline_runs_finished_total{project=\"proj-a\","
                   "state=\"canceled\"}"),
             1);
+}
+
+TEST_F(PollerTest, TellsItsReadListenerWhichRunsItReadAndWhenItReadAll) {
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  std::vector<Poller::ReadRuns> reads;
+  poller->SetReadListener(
+      [&](const Poller::ReadRuns& read) { reads.push_back(read); });
+
+  poller->PollOnce();  // start-up: the whole table
+  ASSERT_EQ(reads.size(), 1u);
+  EXPECT_TRUE(reads[0].full_read);
+
+  poller->PollOnce();  // nothing committed: nothing read, nothing told
+  EXPECT_EQ(reads.size(), 1u);
+
+  // A new pending run is not the worker's business; a run named by an event
+  // (running) and a new terminal row are.
+  db.AddRun({.run_id = "01LATER", .state = "pending", .started_at = {}});
+  db.AddRun({.run_id = "01DONE",
+             .state = "failed",
+             .ended_at = "2025-12-05T10:58:00"});
+  db.SetStepState("01RUNNING", "s2", "completed", "2025-12-05T10:59:00");
+  db.AddEvent("01RUNNING", "step_completed", "info", "2025-12-05T10:59:00");
+  poller->PollOnce();
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_FALSE(reads[1].full_read);
+  std::vector<std::string> runs = reads[1].runs;
+  std::sort(runs.begin(), runs.end());
+  EXPECT_EQ(runs, (std::vector<std::string>{"01DONE", "01RUNNING"}));
+
+  // A change without an event is not read until the resync, which reads all.
+  db.SetRunState("01RUNNING", "canceled", "2025-12-05T10:59:30");
+  poller->PollOnce();
+  EXPECT_EQ(reads.size(), 2u);
+  poller->ResyncAtNextPoll();
+  poller->PollOnce();
+  ASSERT_EQ(reads.size(), 3u);
+  EXPECT_TRUE(reads[2].full_read);
 }
 
 TEST_F(PollerTest, DropsEverySeriesOfAPrunedRun) {

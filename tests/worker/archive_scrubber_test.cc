@@ -134,11 +134,13 @@ class ArchiveScrubberTest : public ::testing::Test {
               double archived_at) {
     SQLite::Statement q(fixture_.db(),
                         "INSERT INTO archival_log (run_id, archive_path, "
-                        "archived_at, size_bytes, sha256, integrity) "
-                        "VALUES (?, ?, ?, 10, 'abc', 'verified')");
+                        "archived_at, size_bytes, sha256, integrity, "
+                        "archived_unix, last_check_unix) "
+                        "VALUES (?, ?, ?, 10, 'abc', 'verified', ?4, ?4)");
     q.bind(1, run_id);
     q.bind(2, archive_path);
     q.bind(3, FormatIsoUtc(archived_at));
+    q.bind(4, archived_at);
     q.exec();
   }
 
@@ -248,10 +250,13 @@ TEST_F(ArchiveScrubberTest, ChecksOnlyDueArchivesLeastRecentlyCheckedFirst) {
 TEST_F(ArchiveScrubberTest, LastCheckCountsOverArchivalTime) {
   Archive("checked-recently", kT0);
   Archive("checked-long-ago", kT0 + 50);
+  // As a scrub records a check: the time in text and in Unix seconds.
   Exec("UPDATE archival_log SET checked_at = '" + FormatIsoUtc(kT0 + 500) +
-       "' WHERE run_id = 'checked-recently'");
+       "', last_check_unix = " + std::to_string(kT0 + 500) +
+       " WHERE run_id = 'checked-recently'");
   Exec("UPDATE archival_log SET checked_at = '" + FormatIsoUtc(kT0 + 60) +
-       "' WHERE run_id = 'checked-long-ago'");
+       "', last_check_unix = " + std::to_string(kT0 + 60) +
+       " WHERE run_id = 'checked-long-ago'");
   ArchiveScrubber scrubber(store_.get(), Options(/*interval=*/100));
 
   EXPECT_EQ(Ids(Scrub(scrubber, kT0 + 300)),
@@ -262,7 +267,8 @@ TEST_F(ArchiveScrubberTest, RowWithUnparsableTimesIsDueFirst) {
   Archive("ok-time", kT0);
   Archive("bad-time", kT0);
   Exec(
-      "UPDATE archival_log SET checked_at = 'garbage', archived_at = NULL "
+      "UPDATE archival_log SET checked_at = 'garbage', archived_at = NULL, "
+      "archived_unix = NULL, last_check_unix = -1e300 "
       "WHERE run_id = 'bad-time'");
   ArchiveScrubber scrubber(store_.get(), Options(/*interval=*/100,
                                                  /*batch=*/1));

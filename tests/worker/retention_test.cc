@@ -434,8 +434,8 @@ TEST_F(RetentionEnforcerTest, KeepsTheOnlyCopyOfAnUnverifiedRun) {
 TEST_F(RetentionEnforcerTest, LeavesARowWithAnUnparsableTimeAlone) {
   Add({.run_id = "bad-time"});
   fixture_.Exec(
-      "UPDATE archival_log SET archived_at = 'yesterday' "
-      "WHERE run_id = 'bad-time'");
+      "UPDATE archival_log SET archived_at = 'yesterday', "
+      "archived_unix = NULL WHERE run_id = 'bad-time'");
 
   auto outcome = Enforce({.max_age_seconds = 1}, kT0 + 100);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();

@@ -69,7 +69,7 @@ TEST(WorkerStoreTest,
       fixture.db(),
       "SELECT value FROM exporter_meta WHERE key = 'schema_version'");
   ASSERT_TRUE(version.executeStep());
-  EXPECT_EQ(version.getColumn(0).getString(), "2");
+  EXPECT_EQ(version.getColumn(0).getString(), "3");
 }
 
 TEST(WorkerStoreTest, UpgradesVersionOneTablesKeepingTheirRows) {
@@ -101,10 +101,54 @@ TEST(WorkerStoreTest, UpgradesVersionOneTablesKeepingTheirRows) {
       fixture.db(),
       "SELECT value FROM exporter_meta WHERE key = 'schema_version'");
   ASSERT_TRUE(version.executeStep());
-  EXPECT_EQ(version.getColumn(0).getString(), "2");
+  EXPECT_EQ(version.getColumn(0).getString(), "3");
   // Opening again changes nothing.
   store->reset();
   EXPECT_TRUE(WorkerStore::Open(fixture.path(), FastPolicy()).ok());
+}
+
+TEST(WorkerStoreTest, UpgradesVersionTwoRowsWithTheirTimesInUnixSeconds) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  fixture.db().exec(
+      "CREATE TABLE exporter_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "INSERT INTO exporter_meta VALUES ('schema_version', '2');"
+      "CREATE TABLE archival_log (run_id TEXT PRIMARY KEY, archive_path TEXT, "
+      "archived_at TEXT, size_bytes INTEGER, sha256 TEXT, integrity TEXT, "
+      "report_json TEXT, report_html TEXT, verified_at TEXT, checked_at TEXT, "
+      "check_problem TEXT, removed_at TEXT, removed_reason TEXT, "
+      "worktree_deleted_at TEXT);"
+      "INSERT INTO archival_log (run_id, archive_path, archived_at, "
+      "checked_at) VALUES "
+      "('checked', 'a/checked.zip', '2025-12-05T10:00:00Z', "
+      "'2025-12-05 11:00:00.5'), "
+      "('never-checked', 'a/never-checked.zip', '2025-12-05T10:00:00Z', NULL), "
+      "('garbage', 'a/garbage.zip', 'yesterday', 'soon');");
+
+  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+
+  std::map<std::string, std::pair<std::string, std::string>> unix_times;
+  SQLite::Statement rows(fixture.db(),
+                         "SELECT run_id, quote(archived_unix), "
+                         "quote(last_check_unix) FROM archival_log");
+  while (rows.executeStep()) {
+    unix_times[rows.getColumn(0).getString()] = {rows.getColumn(1).getString(),
+                                                 rows.getColumn(2).getString()};
+  }
+  // 2025-12-05T10:00:00Z is 1764928800; the last check is checked_at, else
+  // archived_at; a row whose times do not parse is due for a check first.
+  EXPECT_EQ(unix_times["checked"], std::make_pair(std::string("1764928800.0"),
+                                                  std::string("1764932400.5")));
+  EXPECT_EQ(
+      unix_times["never-checked"],
+      std::make_pair(std::string("1764928800.0"), std::string("1764928800.0")));
+  EXPECT_EQ(unix_times["garbage"],
+            std::make_pair(std::string("NULL"), std::string("-1.0e+300")));
+  for (const char* index :
+       {"archival_log_check_due", "archival_log_archived"}) {
+    EXPECT_TRUE(SchemaSql(fixture.db()).count(index)) << index;
+  }
 }
 
 TEST(WorkerStoreTest, CreatesItsTablesOnceAWriterHoldingTheLockIsDone) {
