@@ -1,11 +1,12 @@
 // What the completion worker costs when there is nothing to do, on a large
 // state database whose terminal runs have all been archived, measured side
 // by side in one run:
-//  - the baseline: a worker without the poller's feed, which scans as every
-//    worker did before issue #10 (maintenance: mark + enqueue scans of runs,
-//    backlog, empty claim; housekeeping: leftovers, pruned jobs, retention,
-//    retained-archive metrics; the scrub's old due query, which sorted every
-//    retained row by its parsed last check);
+//  - a worker without the poller's feed ("unfed"), which scans every pass as
+//    every worker did before issue #10 (maintenance: mark + enqueue scans of
+//    runs, backlog, empty claim; housekeeping: leftovers, pruned jobs,
+//    retention, retained-archive metrics), and the scrub's old due query,
+//    which sorted every retained row by its parsed last check (the code
+//    before #10 itself: bench/run_worker_idle.sh runs both binaries);
 //  - the worker fed by the poller (the daemon's): an idle pass with
 //    housekeeping included, the pass after a resync (the scans and the full
 //    housekeeping, once per state.resync-interval), the scrub pass through
@@ -161,12 +162,12 @@ int main(int argc, char** argv) {
       terminal + flags->active, rounds);
   Row("poller: poll, nothing changed (reference)",
       Measure(rounds, [&] { poller.PollOnce(); }));
-  Row("baseline: maintenance + empty claim (`RunOnce`), every "
+  Row("unfed: maintenance + empty claim (`RunOnce`), every "
       "`worker.interval`",
       Measure(rounds, [&] { (void)baseline.RunOnce(); }));
-  Row("baseline: housekeeping incl. retention, every minute",
+  Row("unfed: housekeeping incl. retention, every minute",
       Measure(rounds, [&] { (void)baseline.Housekeep(); }));
-  Row("baseline: scrub due query (sort of every retained row)",
+  Row("old scrub due query (sort of every retained row)",
       Measure(rounds, old_scrub_query));
   Row("fed: idle pass incl. housekeeping + empty claim, every "
       "`worker.interval`",
