@@ -6,7 +6,7 @@
 //    runs, backlog, empty claim; housekeeping: leftovers, pruned jobs,
 //    retention, retained-archive metrics), and the scrub's old due query,
 //    which sorted every retained row by its parsed last check (the code
-//    before #10 itself: bench/run_worker_idle.sh runs both binaries);
+//    before #10 itself: bench/run_before_after.sh runs both binaries);
 //  - the worker fed by the poller (the daemon's): an idle pass with
 //    housekeeping included, the pass after a resync (the scans and the full
 //    housekeeping, once per state.resync-interval), the scrub pass through

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <unordered_set>
 
 #include "exporter/common/log.h"
 
@@ -285,7 +287,11 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   if (Status s = RefreshPendingSteps(); !s.ok()) return s;
 
   if (!initialized_) {
-    auto latest = reader_.LatestEventTimes();
+    // Only tracked runs keep an event time (RunTracker::NoteEvent).
+    std::unordered_set<std::string_view> tracked;
+    tracked.reserve(tracker_.tracked().size());
+    for (const auto& [id, run] : tracker_.tracked()) tracked.insert(id);
+    auto latest = reader_.LatestEventTimes(tracked);
     if (!latest.ok()) return latest.status();
     for (const auto& [id, t] : *latest) {
       double& slot = pending_event_times_[id];

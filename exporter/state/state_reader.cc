@@ -313,19 +313,26 @@ Result<std::vector<EventRow>> StateReader::EventsAfter(int64_t after_id,
 }
 
 Result<std::vector<std::pair<std::string, double>>>
-StateReader::LatestEventTimes() {
+StateReader::LatestEventTimes(
+    const std::unordered_set<std::string_view>& wanted) {
   std::vector<std::pair<std::string, double>> out;
   Status s = Guard("read latest event per run", [&]() -> Status {
-    SQLite::Statement q(
-        *db_,
-        "SELECT e.id, e.run_id, e.timestamp FROM events e JOIN "
-        "(SELECT MAX(id) AS id FROM events WHERE run_id IS NOT NULL "
-        "GROUP BY run_id) m ON e.id = m.id");
-    while (q.executeStep()) {
+    out.clear();
+    if (wanted.empty()) return Status::Ok();
+    std::unordered_set<std::string_view> seen;
+    SQLite::Statement q(*db_,
+                        "SELECT id, run_id, timestamp FROM events "
+                        "WHERE run_id IS NOT NULL ORDER BY id DESC");
+    while (seen.size() < wanted.size() && q.executeStep()) {
+      const SQLite::Column run = q.getColumn(1);
+      const std::string_view id(static_cast<const char*>(run.getText()),
+                                static_cast<std::size_t>(run.getBytes()));
+      auto it = wanted.find(id);
+      if (it == wanted.end() || !seen.insert(*it).second) continue;
       auto ts = parse_errors_->Timestamp(
           "events.timestamp", std::to_string(q.getColumn(0).getInt64()),
           Text(q, 2));
-      if (ts) out.emplace_back(String(q, 1), *ts);
+      if (ts) out.emplace_back(std::string(id), *ts);
     }
     return Status::Ok();
   });

@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "exporter/common/status.h"
@@ -64,9 +66,14 @@ class StateReader {
   // Events with id > after_id in id order, at most limit.
   Result<std::vector<EventRow>> EventsAfter(int64_t after_id,
                                             std::size_t limit);
-  // For each run with events, the timestamp of its latest event. A full
-  // scan of the events table: for start-up only.
-  Result<std::vector<std::pair<std::string, double>>> LatestEventTimes();
+  // For each of the runs `wanted` names that has events, the timestamp of
+  // its latest one (highest id; skipped if unparsable). Reads the events
+  // newest first by primary key and stops as soon as every wanted run was
+  // seen, so with the tracked (recent) runs it reads the recent tail of the
+  // table, not all of it; at worst (a wanted run without events) one scan,
+  // never a sort. For start-up only.
+  Result<std::vector<std::pair<std::string, double>>> LatestEventTimes(
+      const std::unordered_set<std::string_view>& wanted);
 
   struct RunWithRowid {
     int64_t rowid;
