@@ -201,6 +201,31 @@ TEST_F(PollerTest, NoticesRunsThatChangeWithoutAnEventAtTheResync) {
             1);
 }
 
+TEST_F(PollerTest, StartUpTakesEachTrackedRunsLatestEventTime) {
+  FixtureDb db(db_path_);
+  db.AddRun({.run_id = "01TALKER"});
+  db.AddEvent("01TALKER", "step_started", "info", "2025-12-05T10:30:00Z");
+  db.AddEvent("01TALKER", "step_completed", "info", "2025-12-05T10:40:00Z");
+  db.AddRun({.run_id = "01QUIET"});  // no events: the read goes to the end
+  db.AddRun({.run_id = "01ANCIENT",
+             .state = "succeeded",
+             .created_at = "2025-12-01T10:00:00",
+             .started_at = "2025-12-01T10:00:05",
+             .ended_at = "2025-12-01T11:00:00"});  // not tracked
+  db.AddEvent("01ANCIENT", "run_completed", "info", "2025-12-05T10:50:00Z");
+  db.AddEvent("", "exporter_note", "info", "2025-12-05T10:55:00Z");
+
+  MakePoller()->PollOnce();
+
+  auto progress = [&](const std::string& run) {
+    return Value("pipeline_run_last_progress_timestamp_seconds{run_id=\"" +
+                 run + "\",project=\"proj-a\",phase=\"phase5_execution\"}");
+  };
+  EXPECT_EQ(progress("01TALKER"), kNow - 20 * 60);  // its newest event
+  EXPECT_EQ(progress("01QUIET"), kNow - 3600 + 5);  // its start
+  EXPECT_FALSE(progress("01ANCIENT"));
+}
+
 TEST_F(PollerTest, TellsItsReadListenerWhichRunsItReadAndWhenItReadAll) {
   FixtureDb db(db_path_);
   BuildGoldenFixture(db);
