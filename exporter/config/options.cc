@@ -118,7 +118,8 @@ std::vector<Option> BuildOptions() {
                      milliseconds(1),
                      "How often to re-read the whole runs table and the "
                      "tracked runs' steps, catching rows changed without an "
-                     "event."),
+                     "event; the completion worker scans for such runs only "
+                     "then."),
       SizeOption("state.event-batch", &Config::event_batch, 1, kMaxCount,
                  "Most events read per poll; a backlog is drained over "
                  "several polls."),
