@@ -107,12 +107,7 @@ class WorkerHolder {
   // The poller's reads, on the poller thread; kept only while a worker runs,
   // so a disabled worker costs no memory.
   void Feed(const Poller::ReadRuns& read) {
-    if (!running_) return;
-    if (read.full_read) {
-      feed_->RequestScan();
-    } else {
-      feed_->Offer(read.runs);
-    }
+    if (running_) feed_->Learn(read.runs, read.full_read);
   }
 
  private:

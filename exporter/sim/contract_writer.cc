@@ -45,6 +45,19 @@ const char* UpdateRunSql(bool has_updated_at) {
 
 }  // namespace
 
+std::vector<StepRow> PendingStepRows(const std::string& run_id,
+                                     const std::vector<std::string>& step_ids,
+                                     const std::vector<std::string>& names) {
+  std::vector<StepRow> steps(step_ids.size());
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    steps[k].run_id = run_id;
+    steps[k].step_id = step_ids[k];
+    steps[k].name = names[k];
+    steps[k].state = "pending";
+  }
+  return steps;
+}
+
 bool RunsHaveUpdatedAt(SQLite::Database& db) {
   SQLite::Statement q(db,
                       "SELECT COUNT(*) FROM pragma_table_info('runs') WHERE "

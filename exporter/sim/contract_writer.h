@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pe::sim {
 
@@ -34,6 +35,11 @@ struct StepRow {
   std::optional<std::string> ended_at;
   std::optional<std::string> error_message;
 };
+
+// The step rows of a new run: one per id (with its name), all pending.
+std::vector<StepRow> PendingStepRows(const std::string& run_id,
+                                     const std::vector<std::string>& step_ids,
+                                     const std::vector<std::string>& names);
 
 struct EventRow {
   std::optional<std::string> run_id;

@@ -29,6 +29,13 @@ struct Incident {
   bool injected = false;  // false: the scenario could not inject it
   std::vector<ExpectedAlert> alerts;
   std::string detail;
+
+  // The incident is in the world from start to end.
+  void MarkInjected(Micros start, Micros end) {
+    injected = true;
+    sim_start = start;
+    sim_end = end;
+  }
 };
 
 struct GroundTruth {

@@ -369,9 +369,7 @@ void ScenarioPlayer::ScheduleIncident(size_t index) {
                        inc.detail.c_str());
           return;
         }
-        inc.injected = true;
-        inc.sim_start = t;
-        inc.sim_end = end;
+        inc.MarkInjected(t, end);
         FillVolume(t, inc, ramp_end, 1 - volume->free / volume->total, to);
         Schedule(end, [this](Micros) { RemoveBallast(); });
       });
@@ -383,9 +381,7 @@ void ScenarioPlayer::ScheduleIncident(size_t index) {
       inc.detail = "the state database is missing (renamed away) for " +
                    FormatDuration(spec.duration);
       Schedule(at, [this, &inc, end](Micros t) {
-        inc.injected = true;
-        inc.sim_start = t;
-        inc.sim_end = end;
+        inc.MarkInjected(t, end);
         MakeDbUnreadable(t);
       });
       Schedule(end, [this](Micros t) { RestoreDb(t); });
@@ -397,9 +393,7 @@ void ScenarioPlayer::ScheduleIncident(size_t index) {
       inc.detail = "the exporter is killed and restarted after " +
                    FormatDuration(spec.down_for);
       Schedule(at, [this, &inc, end](Micros t) {
-        inc.injected = true;
-        inc.sim_start = t;
-        inc.sim_end = end;
+        inc.MarkInjected(t, end);
         Act("stop_exporter", inc);
       });
       Schedule(end, [this, &inc](Micros) { Act("start_exporter", inc); });
@@ -428,13 +422,8 @@ void ScenarioPlayer::CreateRun(Micros t, Plan& plan) {
   row.created_at = Ts(t);
   row.updated_at = row.created_at;
   row.metadata = MakeRunMetadata(rng_, /*allow_invalid=*/false);
-  std::vector<StepRow> steps(plan.steps.size());
-  for (size_t k = 0; k < steps.size(); ++k) {
-    steps[k].run_id = plan.id;
-    steps[k].step_id = plan.step_ids[k];
-    steps[k].name = plan.step_names[k];
-    steps[k].state = "pending";
-  }
+  std::vector<StepRow> steps =
+      PendingStepRows(plan.id, plan.step_ids, plan.step_names);
   writes_.push_back([row, steps](ContractWriter& w) {
     w.InsertRun(row);
     for (const StepRow& step : steps) w.InsertStep(step);
@@ -446,9 +435,7 @@ void ScenarioPlayer::CreateRun(Micros t, Plan& plan) {
             .Int("steps", static_cast<int64_t>(plan.steps.size()))
             .Build());
   if (plan.incident && plan.incident->kind == IncidentKind::kNeverStarted) {
-    plan.incident->injected = true;
-    plan.incident->sim_start = t;
-    plan.incident->sim_end = t + plan.start_delay;
+    plan.incident->MarkInjected(t, t + plan.start_delay);
   }
 }
 
@@ -482,9 +469,7 @@ void ScenarioPlayer::StartStep(Micros t, std::shared_ptr<Plan> plan, int k) {
   Event(t, plan->id, static_cast<int>(EventKind::kStepStarted),
         JsonObject().Str("step_id", plan->step_ids[k]).Build());
   if (k == plan->stall_step && plan->incident) {
-    plan->incident->injected = true;
-    plan->incident->sim_start = t;
-    plan->incident->sim_end = t + plan->steps[k];
+    plan->incident->MarkInjected(t, t + plan->steps[k]);
   }
   Schedule(t + plan->steps[k],
            [this, plan, k](Micros at) { EndStep(at, plan, k); });
@@ -554,9 +539,7 @@ void ScenarioPlayer::EndRun(Micros t, Plan& plan, const char* state) {
   switch (inc->kind) {
     case IncidentKind::kFailedRun:
     case IncidentKind::kPartialRun:
-      inc->injected = true;
-      inc->sim_start = t;
-      inc->sim_end = t + window;
+      inc->MarkInjected(t, t + window);
       break;
     case IncidentKind::kStepFailureBurst:
       inc->sim_end = std::max(inc->sim_end, t + window);
@@ -564,9 +547,7 @@ void ScenarioPlayer::EndRun(Micros t, Plan& plan, const char* state) {
     case IncidentKind::kArchivalFailure: {
       const size_t index = static_cast<size_t>(inc - truth_.incidents.data());
       const Micros repair = t + ToSim(scenario_.incidents[index].duration);
-      inc->injected = true;
-      inc->sim_start = t;
-      inc->sim_end = repair;
+      inc->MarkInjected(t, repair);
       Schedule(repair, [this, id = plan.id,
                         steps = static_cast<int>(plan.steps.size())](Micros) {
         std::error_code ec;
@@ -592,9 +573,7 @@ void ScenarioPlayer::CorruptArchive(Micros t, Incident& inc, Micros give_up) {
       inc.detail = "not injected: " + s.message();
       return;
     }
-    inc.injected = true;
-    inc.sim_start = t;
-    inc.sim_end = t + truth_.scrub_interval;
+    inc.MarkInjected(t, t + truth_.scrub_interval);
     inc.detail = "the archive of run " + it->second + " is damaged on disk";
     return;
   }

@@ -239,15 +239,12 @@ void Simulator::CreateRun(Micros t) {
   row.created_at = Ts(t);
   row.updated_at = Ts(t);
   row.metadata = MakeRunMetadata(rng_, /*allow_invalid=*/false);
-  std::vector<StepRow> steps(steps_);
   for (int k = 0; k < steps_; ++k) {
     run.step_ids.push_back(StepId(k));
     run.step_names.push_back(StepName(k));
-    steps[k].run_id = run.id;
-    steps[k].step_id = run.step_ids[k];
-    steps[k].name = run.step_names[k];
-    steps[k].state = "pending";
   }
+  std::vector<StepRow> steps =
+      PendingStepRows(run.id, run.step_ids, run.step_names);
   writes_.push_back([row, steps](ContractWriter& w) {
     w.InsertRun(row);
     for (const StepRow& step : steps) w.InsertStep(step);

@@ -24,6 +24,14 @@ void RunFeed::RequestScan() {
   scan_ = true;
 }
 
+void RunFeed::Learn(const std::vector<std::string>& run_ids, bool whole_table) {
+  if (whole_table) {
+    RequestScan();
+  } else {
+    Offer(run_ids);
+  }
+}
+
 RunFeed::Batch RunFeed::Take() {
   std::lock_guard<std::mutex> lock(mu_);
   Batch batch;
@@ -34,12 +42,6 @@ RunFeed::Batch RunFeed::Take() {
   return batch;
 }
 
-void RunFeed::Return(Batch batch) {
-  if (batch.scan) {
-    RequestScan();
-  } else {
-    Offer(batch.runs);
-  }
-}
+void RunFeed::Return(Batch batch) { Learn(batch.runs, batch.scan); }
 
 }  // namespace pe

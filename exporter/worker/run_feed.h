@@ -32,6 +32,9 @@ class RunFeed {
 
   void Offer(const std::vector<std::string>& run_ids);
   void RequestScan();
+  // What one poll read: the runs, or (whole_table) all of them, which asks
+  // for a scan instead.
+  void Learn(const std::vector<std::string>& run_ids, bool whole_table);
 
   struct Batch {
     std::vector<std::string> runs;  // sorted, distinct

@@ -30,11 +30,7 @@ class FedWorkerTest : public ::testing::Test {
     config_.resync_interval = std::chrono::hours(24);  // only when asked
     poller_ = std::make_unique<Poller>(config_, snapshots_);
     poller_->SetReadListener([this](const Poller::ReadRuns& read) {
-      if (read.full_read) {
-        feed_->RequestScan();
-      } else {
-        feed_->Offer(read.runs);
-      }
+      feed_->Learn(read.runs, read.full_read);
     });
     CompletionWorkerOptions options;
     options.db_path = dir_.File("state.db");
