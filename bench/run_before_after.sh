@@ -10,6 +10,14 @@
 #       [--terminal 190000] [--active 10000]
 #
 # Prints the two markdown tables (docs/benchmarks.md).
+#
+#   bash bench/run_before_after.sh startup [ROUNDS]
+#
+# The daemon itself: both pipeline_exporter binaries, alternately ROUNDS
+# times (default 7) on one bulk database (190,000 terminal + 10,000 active
+# runs, ~1M events; the worker off, so neither writes to it), each started
+# and timed from exec to the first 200 of /-/ready; prints every time and
+# the medians.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,14 +35,53 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cmake --build "${REPO_ROOT}/build" -j2 --target "${TARGET}" >/dev/null
+BUILD_TARGET="${TARGET}"
+[[ "${TARGET}" != startup ]] || BUILD_TARGET=pipeline_exporter
+cmake --build "${REPO_ROOT}/build" -j2 --target "${BUILD_TARGET}" >/dev/null
 
 git -C "${REPO_ROOT}" worktree add --detach "${WORK}/baseline-src" \
   "${BASELINE_REF}" >/dev/null 2>&1
 cmake -S "${WORK}/baseline-src" -B "${WORK}/baseline-build" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "${WORK}/baseline-build" -j2 --target "${TARGET}" \
+cmake --build "${WORK}/baseline-build" -j2 --target "${BUILD_TARGET}" \
   >/dev/null
+
+if [[ "${TARGET}" == startup ]]; then
+  ROUNDS="${1:-7}"
+  NEW_BIN="${REPO_ROOT}/build/exporter/pipeline_exporter"
+  BASE_BIN="${WORK}/baseline-build/exporter/pipeline_exporter"
+  "${NEW_BIN}" simulate --db "${WORK}/startup.db" --seed 42 --bulk 190000 \
+    --bulk-active 10000 --no-artifacts >/dev/null
+  # Seconds from exec to the first 200 of /-/ready.
+  time_to_ready() {
+    local bin=$1 port
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    local t0 t1 pid
+    t0=$(date +%s.%N)
+    "${bin}" --state.db="${WORK}/startup.db" --no-worker.enabled \
+      --web.listen-address="127.0.0.1:${port}" --log.level=warn \
+      >/dev/null 2>&1 &
+    pid=$!
+    until curl -sf "http://127.0.0.1:${port}/-/ready" >/dev/null; do
+      sleep 0.005
+    done
+    t1=$(date +%s.%N)
+    kill "${pid}"
+    wait "${pid}" 2>/dev/null || true
+    python3 -c "print(f'{${t1} - ${t0}:.3f}')"
+  }
+  base=() new=()
+  for ((i = 0; i < ROUNDS; i++)); do
+    base+=("$(time_to_ready "${BASE_BIN}")")
+    new+=("$(time_to_ready "${NEW_BIN}")")
+  done
+  median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+  echo "| start-up to /-/ready, s (${ROUNDS} alternating runs) | median | all |"
+  echo "|---|---:|---|"
+  echo "| ${BASELINE_REF} | $(median "${base[@]}") | ${base[*]} |"
+  echo "| $(git -C "${REPO_ROOT}" rev-parse --short HEAD) | $(median "${new[@]}") | ${new[*]} |"
+  exit 0
+fi
 
 echo "### baseline: ${BASELINE_REF} ($(git -C "${REPO_ROOT}" log -1 \
   --format=%s "${BASELINE_REF}" | cut -c1-60))"

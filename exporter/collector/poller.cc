@@ -271,7 +271,10 @@ Status Poller::FullLoad(double now, std::string_view reason) {
 
   int64_t max_rowid = 0;
   std::size_t rows = 0;
-  tracker_.BeginReconcile(/*count_transitions=*/initialized_);
+  auto expected = reader_.CountRuns();
+  if (!expected.ok()) return expected.status();
+  tracker_.BeginReconcile(/*count_transitions=*/initialized_,
+                          static_cast<std::size_t>(*expected));
   Status read = reader_.ForEachRun([&](const StateReader::RunWithRowid& r) {
     max_rowid = std::max(max_rowid, r.rowid);
     ++rows;

@@ -91,18 +91,23 @@ void RunTracker::Finish(const RunRow& row) {
 
 void RunTracker::Upsert(const RunRow& row, double now,
                         bool count_new_terminal) {
+  auto [known, inserted] = known_.try_emplace(row.run_id);
+  Apply(known->second, inserted, row, now, count_new_terminal);
+}
+
+void RunTracker::Apply(Known& known, bool is_new, const RunRow& row, double now,
+                       bool count_new_terminal) {
   const uint32_t project = InternProject(row.project);
-  auto known = known_.find(row.run_id);
   bool became_terminal;
-  if (known == known_.end()) {
-    known_.emplace(row.run_id, Known{project, row.state, generation_});
+  if (is_new) {
+    known.generation = generation_;
     became_terminal = IsTerminal(row.state) && count_new_terminal;
   } else {
-    became_terminal = IsTerminal(row.state) && !IsTerminal(known->second.state);
-    Count(known->second.project, known->second.state, -1);
-    known->second.project = project;
-    known->second.state = row.state;
+    became_terminal = IsTerminal(row.state) && !IsTerminal(known.state);
+    Count(known.project, known.state, -1);
   }
+  known.project = project;
+  known.state = row.state;
   Count(project, row.state, +1);
   if (became_terminal) Finish(row);
   NoteSuccess(row);
@@ -111,7 +116,7 @@ void RunTracker::Upsert(const RunRow& row, double now,
   // terminal without ended_at starts it now.
   std::optional<double> window_start;
   if (IsTerminal(row.state)) {
-    auto t = tracked_.find(row.run_id);
+    auto t = known.tracked ? tracked_.find(row.run_id) : tracked_.end();
     if (row.ended_at) {
       window_start = row.ended_at;
     } else if (t != tracked_.end() && t->second.window_start) {
@@ -123,8 +128,10 @@ void RunTracker::Upsert(const RunRow& row, double now,
   }
   if (Trackable(row, window_start, now)) {
     Track(row, window_start);
-  } else {
+    known.tracked = true;
+  } else if (known.tracked) {
     Untrack(row.run_id);
+    known.tracked = false;
   }
 }
 
@@ -135,23 +142,26 @@ void RunTracker::Reconcile(const std::vector<RunRow>& rows, double now,
   EndReconcile();
 }
 
-void RunTracker::BeginReconcile(bool count_transitions) {
+void RunTracker::BeginReconcile(bool count_transitions,
+                                std::size_t expected_rows) {
   ++generation_;
   count_transitions_ = count_transitions;
+  known_.reserve(expected_rows);
 }
 
 void RunTracker::ReconcileRow(const RunRow& row, double now) {
-  auto known = known_.find(row.run_id);
-  if (!count_transitions_ && known != known_.end()) {
-    // Take the new state as given, so that Upsert sees no transition.
+  auto [it, inserted] = known_.try_emplace(row.run_id);
+  Known& known = it->second;
+  if (!count_transitions_ && !inserted) {
+    // Take the new state as given, so that Apply sees no transition.
     const uint32_t project = InternProject(row.project);
-    Count(known->second.project, known->second.state, -1);
-    known->second.project = project;
-    known->second.state = row.state;
+    Count(known.project, known.state, -1);
+    known.project = project;
+    known.state = row.state;
     Count(project, row.state, +1);
   }
-  Upsert(row, now, /*count_new_terminal=*/false);
-  known_.find(row.run_id)->second.generation = generation_;
+  Apply(known, inserted, row, now, /*count_new_terminal=*/false);
+  known.generation = generation_;
 }
 
 void RunTracker::EndReconcile() {

@@ -60,7 +60,9 @@ class RunTracker {
                  bool count_transitions);
   // The same, streamed: BeginReconcile, ReconcileRow for each row, then
   // EndReconcile, which forgets the runs that no row named.
-  void BeginReconcile(bool count_transitions);
+  // expected_rows (e.g. a COUNT(*) of runs) sizes the table of known runs
+  // once, instead of growing it row by row.
+  void BeginReconcile(bool count_transitions, std::size_t expected_rows = 0);
   void ReconcileRow(const RunRow& row, double now);
   void EndReconcile();
 
@@ -103,10 +105,17 @@ class RunTracker {
 
  private:
   struct Known {
-    uint32_t project;  // index into projects_
-    RunState state;
+    uint32_t project = 0;  // index into projects_
+    RunState state = RunState::kUnknown;
+    // Whether Apply last tracked it; stays true after another path untracked
+    // it (Expire, max_tracked), which only costs a lookup, so a run never
+    // tracked is never looked up in tracked_.
+    bool tracked = false;
     uint32_t generation = 0;  // the reconcile that last saw the run
   };
+  // Upsert of a row whose entry in known_ is `known` (is_new: just added).
+  void Apply(Known& known, bool is_new, const RunRow& row, double now,
+             bool count_new_terminal);
   uint32_t InternProject(const std::string& project);
   void Count(uint32_t project, RunState state, int delta);
   bool Trackable(const RunRow& row, const std::optional<double>& window_start,
