@@ -76,8 +76,15 @@ void RunTracker::Untrack(const std::string& run_id) {
 
 void RunTracker::NoteSuccess(const RunRow& row) {
   if (row.state != RunState::kSucceeded || !row.ended_at) return;
-  auto& slot = last_success_[{row.project, row.phase}];
-  slot = std::max(slot, *row.ended_at);
+  // Found without building the key: this runs for most rows of a full read.
+  const std::pair<std::string_view, std::string_view> key(row.project,
+                                                          row.phase);
+  auto it = last_success_.find(key);
+  if (it == last_success_.end()) {
+    it = last_success_.emplace(std::make_pair(row.project, row.phase), 0.0)
+             .first;
+  }
+  it->second = std::max(it->second, *row.ended_at);
 }
 
 void RunTracker::Finish(const RunRow& row) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -89,10 +90,18 @@ class RunTracker {
   using StateCounts = std::array<int64_t, 8>;
   std::map<std::string, StateCounts> CountsByProject() const;
   // Latest end of a succeeded run per (project, phase).
-  const std::map<std::pair<std::string, std::string>, double>& last_success()
-      const {
-    return last_success_;
-  }
+  // (project, phase) pairs, looked up by string_view pairs without a copy.
+  struct PairLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::pair<std::string_view, std::string_view>(a.first, a.second) <
+             std::pair<std::string_view, std::string_view>(b.first, b.second);
+    }
+  };
+  using LastSuccess =
+      std::map<std::pair<std::string, std::string>, double, PairLess>;
+  const LastSuccess& last_success() const { return last_success_; }
 
   // What happened since the previous call.
   struct Changes {
@@ -136,7 +145,7 @@ class RunTracker {
   // Tracked terminal runs by window start, so that expiry visits only the
   // runs it removes.
   std::set<std::pair<double, std::string>> by_window_start_;
-  std::map<std::pair<std::string, std::string>, double> last_success_;
+  LastSuccess last_success_;
   Changes changes_;
 };
 

@@ -342,22 +342,39 @@ StateReader::LatestEventTimes(
 
 namespace {
 
-StateReader::RunWithRowid ReadRunRow(SQLite::Statement& q,
-                                     ParseErrors* parse_errors) {
-  StateReader::RunWithRowid r;
-  r.rowid = q.getColumn(0).getInt64();
-  RunRow& run = r.run;
-  run.run_id = String(q, 1);
-  run.project = String(q, 2);
-  run.phase = String(q, 3);
-  run.workstream = String(q, 4);
-  run.state = ParseRunState(String(q, 5));
+void AssignText(SQLite::Statement& stmt, int col, std::string* out) {
+  const char* t = Text(stmt, col);
+  if (t == nullptr) {
+    out->clear();
+  } else {
+    out->assign(t);
+  }
+}
+
+// Into *r, reusing its strings' storage: a full read of 200k rows then
+// allocates nothing per row.
+void ReadRunRowInto(SQLite::Statement& q, ParseErrors* parse_errors,
+                    StateReader::RunWithRowid* r) {
+  r->rowid = q.getColumn(0).getInt64();
+  RunRow& run = r->run;
+  AssignText(q, 1, &run.run_id);
+  AssignText(q, 2, &run.project);
+  AssignText(q, 3, &run.phase);
+  AssignText(q, 4, &run.workstream);
+  const char* state = Text(q, 5);
+  run.state = ParseRunState(state ? std::string_view(state) : "");
   run.created_at =
       parse_errors->Timestamp("runs.created_at", run.run_id, Text(q, 6));
   run.started_at =
       parse_errors->Timestamp("runs.started_at", run.run_id, Text(q, 7));
   run.ended_at =
       parse_errors->Timestamp("runs.ended_at", run.run_id, Text(q, 8));
+}
+
+StateReader::RunWithRowid ReadRunRow(SQLite::Statement& q,
+                                     ParseErrors* parse_errors) {
+  StateReader::RunWithRowid r;
+  ReadRunRowInto(q, parse_errors, &r);
   return r;
 }
 
@@ -367,8 +384,10 @@ Status StateReader::ForEachRun(
     const std::function<void(const RunWithRowid&)>& fn) {
   return Guard("read all runs", [&]() -> Status {
     ResetOnExit reset(stmts_->all_runs);
+    RunWithRowid row;
     while (stmts_->all_runs.executeStep()) {
-      fn(ReadRunRow(stmts_->all_runs, parse_errors_));
+      ReadRunRowInto(stmts_->all_runs, parse_errors_, &row);
+      fn(row);
     }
     return Status::Ok();
   });
