@@ -98,8 +98,8 @@ void RunTracker::Finish(const RunRow& row) {
 
 void RunTracker::Upsert(const RunRow& row, double now,
                         bool count_new_terminal) {
-  auto [known, inserted] = known_.try_emplace(row.run_id);
-  Apply(known->second, inserted, row, now, count_new_terminal);
+  auto [known, inserted] = known_.TryEmplace(row.run_id);
+  Apply(*known, inserted, row, now, count_new_terminal);
 }
 
 void RunTracker::Apply(Known& known, bool is_new, const RunRow& row, double now,
@@ -153,12 +153,12 @@ void RunTracker::BeginReconcile(bool count_transitions,
                                 std::size_t expected_rows) {
   ++generation_;
   count_transitions_ = count_transitions;
-  known_.reserve(expected_rows);
+  known_.Reserve(expected_rows);
 }
 
 void RunTracker::ReconcileRow(const RunRow& row, double now) {
-  auto [it, inserted] = known_.try_emplace(row.run_id);
-  Known& known = it->second;
+  auto [known_run, inserted] = known_.TryEmplace(row.run_id);
+  Known& known = *known_run;
   if (!count_transitions_ && !inserted) {
     // Take the new state as given, so that Apply sees no transition.
     const uint32_t project = InternProject(row.project);
@@ -173,17 +173,16 @@ void RunTracker::ReconcileRow(const RunRow& row, double now) {
 
 void RunTracker::EndReconcile() {
   std::vector<std::string> gone;
-  for (const auto& [id, known] : known_) {
-    if (known.generation != generation_) gone.push_back(id);
-  }
+  known_.ForEach([&](std::string_view id, const Known& known) {
+    if (known.generation != generation_) gone.emplace_back(id);
+  });
   for (const auto& id : gone) Remove(id);
 }
 
 void RunTracker::Remove(const std::string& run_id) {
-  auto it = known_.find(run_id);
-  if (it != known_.end()) {
-    Count(it->second.project, it->second.state, -1);
-    known_.erase(it);
+  if (const Known* known = known_.Find(run_id)) {
+    Count(known->project, known->state, -1);
+    known_.Erase(run_id);
   }
   Untrack(run_id);
 }

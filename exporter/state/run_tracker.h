@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/common/flat_string_map.h"
 #include "exporter/state/run_model.h"
 
 namespace pe {
@@ -81,7 +82,7 @@ class RunTracker {
     return tracked_.count(run_id) > 0;
   }
   bool IsKnown(const std::string& run_id) const {
-    return known_.count(run_id) > 0;
+    return known_.Find(run_id) != nullptr;
   }
   const std::map<std::string, TrackedRun>& tracked() const { return tracked_; }
   std::size_t known_runs() const { return known_.size(); }
@@ -137,7 +138,8 @@ class RunTracker {
   Options options_;
   uint32_t generation_ = 0;
   bool count_transitions_ = true;
-  std::unordered_map<std::string, Known> known_;
+  // Every run of the database (200k+): compact, see FlatStringMap.
+  FlatStringMap<Known> known_;
   std::vector<std::string> projects_;
   std::unordered_map<std::string, uint32_t> project_index_;
   std::vector<StateCounts> counts_;  // by project index
