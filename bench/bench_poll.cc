@@ -6,6 +6,8 @@
 //
 // Builds the database with the simulator's bulk loader if it does not exist.
 // Prints one markdown table row per measurement.
+#include <malloc.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -59,6 +61,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto first = store->Latest();
+  // Where the poller's heap goes after start-up (design.md, "Memory"),
+  // before the bench joins the body into one string (the server never does).
+  const struct mallinfo2 heap = mallinfo2();
+  const double heap_mib = (heap.uordblks + heap.hblkhd) / 1048576.0;
+  const double sqlite_mib = sqlite3_memory_used() / 1048576.0;
+  const double known_mib = poller.tracker().known_bytes() / 1048576.0;
+  const double body_mib = first->size() / 1048576.0;
   const std::string& body = first->body();
   const long series = std::count(body.begin(), body.end(), '\n');
 
@@ -94,5 +103,11 @@ int main(int argc, char** argv) {
   std::printf("| poll, %zu active runs changed (1%%) | %.2f | %.2f | %.2f |\n",
               k, c.median, c.p95, c.max);
   std::printf("peak RSS of this process: %.1f MiB\n", PeakRssKiB() / 1024.0);
+  std::printf(
+      "heap in use after start-up: %.1f MiB = known runs %.1f + /metrics "
+      "text %.1f + SQLite %.1f + the rest (tracked runs, steps, exposition "
+      "buckets, registry) %.1f\n",
+      heap_mib, known_mib, body_mib, sqlite_mib,
+      heap_mib - known_mib - body_mib - sqlite_mib);
   return 0;
 }

@@ -12,6 +12,7 @@
 # Prints the two markdown tables (docs/benchmarks.md).
 #
 #   bash bench/run_before_after.sh startup [ROUNDS]
+#   bash bench/run_before_after.sh memory
 #
 # The daemon itself: both pipeline_exporter binaries, alternately ROUNDS
 # times (default 7) on one bulk database (190,000 terminal + 10,000 active
@@ -36,7 +37,8 @@ cleanup() {
 trap cleanup EXIT
 
 BUILD_TARGET="${TARGET}"
-[[ "${TARGET}" != startup ]] || BUILD_TARGET=pipeline_exporter
+[[ "${TARGET}" != startup && "${TARGET}" != memory ]] ||
+  BUILD_TARGET=pipeline_exporter
 cmake --build "${REPO_ROOT}/build" -j2 --target "${BUILD_TARGET}" >/dev/null
 
 git -C "${REPO_ROOT}" worktree add --detach "${WORK}/baseline-src" \
@@ -46,16 +48,58 @@ cmake -S "${WORK}/baseline-src" -B "${WORK}/baseline-build" \
 cmake --build "${WORK}/baseline-build" -j2 --target "${BUILD_TARGET}" \
   >/dev/null
 
-if [[ "${TARGET}" == startup ]]; then
-  ROUNDS="${1:-7}"
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+if [[ "${TARGET}" == startup || "${TARGET}" == memory ]]; then
   NEW_BIN="${REPO_ROOT}/build/exporter/pipeline_exporter"
   BASE_BIN="${WORK}/baseline-build/exporter/pipeline_exporter"
   "${NEW_BIN}" simulate --db "${WORK}/startup.db" --seed 42 --bulk 190000 \
     --bulk-active 10000 --no-artifacts >/dev/null
+fi
+
+if [[ "${TARGET}" == memory ]]; then
+  kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$2/status"; }
+  mib() { python3 -c "print(f'{$1 / 1024:.1f}')"; }
+  echo "| daemon (worker on, 200k runs) | VmRSS ready | VmHWM after wrk | VmRSS after wrk | identity p50 / p99 |"
+  echo "|---|---:|---:|---:|---|"
+  for which in base new; do
+    bin="${BASE_BIN}" label="${BASELINE_REF}"
+    if [[ "${which}" == new ]]; then
+      bin="${NEW_BIN}" label="$(git -C "${REPO_ROOT}" rev-parse --short HEAD)"
+    fi
+    dir="${WORK}/${which}" port="$(free_port)"
+    mkdir -p "${dir}"
+    cp "${WORK}/startup.db" "${dir}/state.db"
+    "${bin}" --state.db="${dir}/state.db" --worker.enabled \
+      --worker.worktrees-dir="${dir}/wt" --worker.archive-dir="${dir}/ar" \
+      --worker.reports-dir="${dir}/rep" --web.threads=16 \
+      --web.listen-address="127.0.0.1:${port}" --log.level=warn \
+      >"${dir}/log" 2>&1 &
+    pid=$!
+    until curl -sf "http://127.0.0.1:${port}/-/ready" >/dev/null; do
+      sleep 0.05
+    done
+    sleep 5
+    ready=$(kib VmRSS "${pid}")
+    identity=$(wrk -t2 -c8 -d10s --latency "http://127.0.0.1:${port}/metrics" |
+      awk '$1 == "50%" {p50=$2} $1 == "99%" {p99=$2} END {print p50 " / " p99}')
+    wrk -t2 -c8 -d10s -H 'Accept-Encoding: gzip' \
+      "http://127.0.0.1:${port}/metrics" >/dev/null
+    echo "| ${label} | $(mib "${ready}") MiB | $(mib "$(kib VmHWM "${pid}")") MiB | $(mib "$(kib VmRSS "${pid}")") MiB | ${identity} |"
+    kill "${pid}"
+    wait "${pid}" 2>/dev/null || true
+  done
+  exit 0
+fi
+
+if [[ "${TARGET}" == startup ]]; then
+  ROUNDS="${1:-7}"
   # Seconds from exec to the first 200 of /-/ready.
   time_to_ready() {
     local bin=$1 port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     local t0 t1 pid
     t0=$(date +%s.%N)
     "${bin}" --state.db="${WORK}/startup.db" --no-worker.enabled \

@@ -86,6 +86,8 @@ class RunTracker {
   }
   const std::map<std::string, TrackedRun>& tracked() const { return tracked_; }
   std::size_t known_runs() const { return known_.size(); }
+  // Heap bytes of the table of known runs.
+  std::size_t known_bytes() const { return known_.MemoryBytes(); }
 
   // Runs per project and state (index: RunState, kUnknown included).
   using StateCounts = std::array<int64_t, 8>;
