@@ -18,7 +18,8 @@ namespace pe {
 // against ~110 for std::unordered_map<std::string, V> with 26-byte keys,
 // and a lookup touches three contiguous arrays instead of a chain of nodes.
 //
-// Pointers to values stay valid until the next TryEmplace or Erase. Erase
+// The arrays grow by a quarter when full. Pointers to values stay valid
+// until the next TryEmplace or Erase. Erase
 // moves the last entry into the hole (iteration order is not insertion
 // order); the arena is compacted once half of it is dead. Not thread-safe.
 template <typename V>
@@ -55,6 +56,14 @@ class FlatStringMap {
       free_slot = i;
     } else {
       --tombstones_;
+    }
+    // Grown by a quarter, not doubled: after Reserve(COUNT(*)) the first new
+    // key would otherwise double arrays that hold every run.
+    if (entries_.size() == entries_.capacity()) {
+      entries_.reserve(entries_.size() + entries_.size() / 4 + 16);
+    }
+    if (arena_.size() + key.size() > arena_.capacity()) {
+      arena_.reserve(arena_.size() + arena_.size() / 4 + key.size() + 64);
     }
     entries_.push_back(Entry{static_cast<uint32_t>(arena_.size()),
                              static_cast<uint32_t>(key.size()), hash, V{}});

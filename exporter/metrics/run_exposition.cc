@@ -111,13 +111,25 @@ void RunExposition::Apply(const RunTracker::Changes& changes,
 }
 
 void RunExposition::RenderBucket(Bucket& bucket, const RunTracker& tracker) {
-  std::array<std::string, kFamilies> text;
+  // Rendered first, then joined into strings of exactly their size: the
+  // buckets are most of the resident text, and growing them by append
+  // would leave up to half of each allocation unused.
+  std::vector<RunLines> rendered;
+  rendered.reserve(bucket.runs.size());
+  std::array<std::size_t, kFamilies> sizes{};
   const auto& tracked = tracker.tracked();
   for (const auto& id : bucket.runs) {
     auto it = tracked.find(id);
     if (it == tracked.end()) continue;
-    RunLines lines = Render(it->second, reason_max_bytes_);
-    for (std::size_t f = 0; f < kFamilies; ++f) text[f].append(lines[f]);
+    rendered.push_back(Render(it->second, reason_max_bytes_));
+    for (std::size_t f = 0; f < kFamilies; ++f) {
+      sizes[f] += rendered.back()[f].size();
+    }
+  }
+  std::array<std::string, kFamilies> text;
+  for (std::size_t f = 0; f < kFamilies; ++f) {
+    text[f].reserve(sizes[f]);
+    for (const RunLines& lines : rendered) text[f].append(lines[f]);
   }
   for (std::size_t f = 0; f < kFamilies; ++f) {
     bucket.text[f] = std::make_shared<const std::string>(std::move(text[f]));
