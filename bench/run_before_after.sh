@@ -13,12 +13,22 @@
 #
 #   bash bench/run_before_after.sh startup [ROUNDS]
 #   bash bench/run_before_after.sh memory
+#   bash bench/run_before_after.sh scrape [ROUNDS] [SECONDS]
 #
 # The daemon itself: both pipeline_exporter binaries, alternately ROUNDS
 # times (default 7) on one bulk database (190,000 terminal + 10,000 active
 # runs, ~1M events; the worker off, so neither writes to it), each started
 # and timed from exec to the first 200 of /-/ready; prints every time and
 # the medians.
+#
+# memory: each daemon with the worker on, its VmRSS once ready and its VmHWM
+# after wrk -t2 -c8 10 s identity then 10 s gzip.
+#
+# scrape: /metrics with wrk -t2 -c8 --latency, SECONDS (default 10) per
+# measurement, ROUNDS (default 3) rounds, alternating both daemons (worker
+# off) with nginx serving this checkout's body (and its gzip -1 form) as a
+# static file: the fastest this machine serves those bytes. Needs nginx
+# (apt-get install nginx-light). Prints the median p50, p99 and requests/s.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,8 +47,8 @@ cleanup() {
 trap cleanup EXIT
 
 BUILD_TARGET="${TARGET}"
-[[ "${TARGET}" != startup && "${TARGET}" != memory ]] ||
-  BUILD_TARGET=pipeline_exporter
+[[ "${TARGET}" != startup && "${TARGET}" != memory &&
+  "${TARGET}" != scrape ]] || BUILD_TARGET=pipeline_exporter
 cmake --build "${REPO_ROOT}/build" -j2 --target "${BUILD_TARGET}" >/dev/null
 
 git -C "${REPO_ROOT}" worktree add --detach "${WORK}/baseline-src" \
@@ -52,7 +62,8 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-if [[ "${TARGET}" == startup || "${TARGET}" == memory ]]; then
+if [[ "${TARGET}" == startup || "${TARGET}" == memory ||
+  "${TARGET}" == scrape ]]; then
   NEW_BIN="${REPO_ROOT}/build/exporter/pipeline_exporter"
   BASE_BIN="${WORK}/baseline-build/exporter/pipeline_exporter"
   "${NEW_BIN}" simulate --db "${WORK}/startup.db" --seed 42 --bulk 190000 \
@@ -90,6 +101,12 @@ if [[ "${TARGET}" == memory ]]; then
     kill "${pid}"
     wait "${pid}" 2>/dev/null || true
   done
+  exit 0
+fi
+
+if [[ "${TARGET}" == scrape ]]; then
+  bash "${REPO_ROOT}/bench/scrape_vs_nginx.sh" "${BASE_BIN}" "${NEW_BIN}" \
+    "${WORK}/startup.db" "${BASELINE_REF}" "$@"
   exit 0
 fi
 

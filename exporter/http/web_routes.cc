@@ -70,15 +70,11 @@ WebResponse Ready(const SnapshotStore& store) {
 
 std::vector<std::string_view> WebResponse::BodyPieces() const {
   if (snapshot == nullptr) return {text};
-  if (gzip) return {snapshot->gzip_body()};
+  if (gzip) return snapshot->gzip_pieces();
   return snapshot->pieces();
 }
 
-std::string WebResponse::body() const {
-  std::string out;
-  for (std::string_view piece : BodyPieces()) out.append(piece);
-  return out;
-}
+std::string WebResponse::body() const { return JoinPieces(BodyPieces()); }
 
 std::string LandingPage(std::string_view telemetry_path) {
   const std::string path = HtmlEscape(telemetry_path);

@@ -37,20 +37,16 @@ constexpr size_t kMaxChunk = 1u << 30;
 
 }  // namespace
 
-std::string GzipCompress(const std::vector<std::string_view>& pieces,
-                         int level) {
+std::vector<std::string> GzipCompressChunks(
+    const std::vector<std::string_view>& pieces, int level) {
   level = std::clamp(level, Z_DEFAULT_COMPRESSION, Z_BEST_COMPRESSION);
   Deflater deflater(level);
   // With a valid level, the only way deflateInit2 fails is lack of memory.
   if (!deflater.ok()) throw std::bad_alloc();
   z_stream* zs = deflater.stream();
 
-  size_t total = 0;
-  for (std::string_view p : pieces) total += p.size();
-  // Exposition text compresses about 7:1; start at a quarter and double.
-  std::string out;
-  out.resize(std::max<size_t>(total / 4, 4096));
-  size_t produced = 0;
+  std::vector<std::string> chunks;
+  size_t produced = 0;  // bytes used in chunks.back()
   size_t piece = 0;     // index of the piece being fed
   size_t consumed = 0;  // bytes of that piece already fed
   int rc = Z_OK;
@@ -68,8 +64,12 @@ std::string GzipCompress(const std::vector<std::string_view>& pieces,
       zs->avail_in = static_cast<uInt>(n);
       consumed += n;
     }
-    if (produced == out.size()) out.resize(out.size() * 2);
-    const size_t space = std::min(out.size() - produced, kMaxChunk);
+    if (chunks.empty() || produced == chunks.back().size()) {
+      chunks.emplace_back(kGzipChunkBytes, '\0');
+      produced = 0;
+    }
+    std::string& out = chunks.back();
+    const size_t space = out.size() - produced;
     zs->next_out = reinterpret_cast<Bytef*>(out.data() + produced);
     zs->avail_out = static_cast<uInt>(space);
     const bool last_input =
@@ -82,13 +82,25 @@ std::string GzipCompress(const std::vector<std::string_view>& pieces,
       throw std::bad_alloc();  // deflate cannot fail otherwise on valid input
     }
   }
-  out.resize(produced);
-  out.shrink_to_fit();  // the cached gzip body lives as long as its snapshot
+  // Only the last chunk is partly used; it lives as long as its snapshot.
+  chunks.back().resize(produced);
+  chunks.back().shrink_to_fit();
+  return chunks;
+}
+
+std::string JoinPieces(const std::vector<std::string_view>& pieces) {
+  size_t total = 0;
+  for (std::string_view p : pieces) total += p.size();
+  std::string out;
+  out.reserve(total);
+  for (std::string_view p : pieces) out.append(p);
   return out;
 }
 
 std::string GzipCompress(const std::string& data, int level) {
-  return GzipCompress(std::vector<std::string_view>{data}, level);
+  const std::vector<std::string> chunks =
+      GzipCompressChunks(std::vector<std::string_view>{data}, level);
+  return JoinPieces({chunks.begin(), chunks.end()});
 }
 
 Snapshot::Snapshot(std::string body)
@@ -118,9 +130,9 @@ const std::string& Snapshot::body() const {
   return body_;
 }
 
-const std::string& Snapshot::gzip_body() const {
-  std::call_once(gzip_once_, [this] { gzip_ = GzipCompress(pieces()); });
-  return gzip_;
+std::vector<std::string_view> Snapshot::gzip_pieces() const {
+  std::call_once(gzip_once_, [this] { gzip_ = GzipCompressChunks(pieces()); });
+  return {gzip_.begin(), gzip_.end()};
 }
 
 void SnapshotStore::Publish(std::shared_ptr<const Snapshot> snapshot) {

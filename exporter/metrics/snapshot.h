@@ -32,8 +32,9 @@ class Snapshot {
   // The whole body in one string (tests, tools). Thread-safe; the first
   // caller joins the parts, concurrent callers wait.
   const std::string& body() const;
+  // The gzip form as views into its chunks; valid while the snapshot lives.
   // Thread-safe; the first caller compresses, concurrent callers wait.
-  const std::string& gzip_body() const;
+  std::vector<std::string_view> gzip_pieces() const;
 
  private:
   const std::vector<Part> parts_;
@@ -41,7 +42,7 @@ class Snapshot {
   mutable std::once_flag body_once_;
   mutable std::string body_;
   mutable std::once_flag gzip_once_;
-  mutable std::string gzip_;
+  mutable std::vector<std::string> gzip_;
 };
 
 // Where the poller publishes and HTTP threads read. Thread-safe.
@@ -62,9 +63,16 @@ class SnapshotStore {
 
 // Gzip-compresses data (RFC 1952) with zlib at the given level.
 std::string GzipCompress(const std::string& data, int level = 1);
-// The same for data given as consecutive pieces.
-std::string GzipCompress(const std::vector<std::string_view>& pieces,
-                         int level = 1);
+// The same for data given as consecutive pieces, returned as chunks of at
+// most kGzipChunkBytes to concatenate: the output is never over-allocated
+// nor copied into a string of its exact size, so compressing holds about
+// the compressed size, not two or three times it.
+inline constexpr std::size_t kGzipChunkBytes = 256 * 1024;
+std::vector<std::string> GzipCompressChunks(
+    const std::vector<std::string_view>& pieces, int level = 1);
+
+// The pieces concatenated.
+std::string JoinPieces(const std::vector<std::string_view>& pieces);
 
 }  // namespace pe
 

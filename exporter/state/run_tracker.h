@@ -123,8 +123,11 @@ class RunTracker {
     // it (Expire, max_tracked), which only costs a lookup, so a run never
     // tracked is never looked up in tracked_.
     bool tracked = false;
-    uint32_t generation = 0;  // the reconcile that last saw the run
+    // The reconcile that last saw the run (or added it). Wrapping is
+    // harmless: after each reconcile every entry holds the current value.
+    uint16_t generation = 0;
   };
+  static_assert(sizeof(Known) == 8, "one Known per run of the database");
   // Upsert of a row whose entry in known_ is `known` (is_new: just added).
   void Apply(Known& known, bool is_new, const RunRow& row, double now,
              bool count_new_terminal);
@@ -138,7 +141,7 @@ class RunTracker {
   void Finish(const RunRow& row);
 
   Options options_;
-  uint32_t generation_ = 0;
+  uint16_t generation_ = 0;
   bool count_transitions_ = true;
   // Every run of the database (200k+): compact, see FlatStringMap.
   FlatStringMap<Known> known_;

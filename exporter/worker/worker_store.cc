@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "exporter/common/sqlite_cache.h"
 #include "exporter/common/timestamp.h"
 #include "exporter/worker/worker_schema.h"
 
@@ -71,9 +72,11 @@ Status WorkerStore::Init() {
     inode_ = st.st_ino;
   }
   try {
+    // One thread owns each store (header): no per-call connection mutex.
     db_ = std::make_unique<SQLite::Database>(
-        path_, SQLite::OPEN_READWRITE,
+        path_, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX,
         static_cast<int>(retry_.policy().busy_timeout.count()));
+    db_->exec(kPageCachePragma);
     const int rc = sqlite3_create_function_v2(
         db_->getHandle(), "pe_unix_time", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
         nullptr, &UnixTimeFunction, nullptr, nullptr, nullptr);

@@ -40,7 +40,7 @@ TEST(WebRoutesTest, TelemetryIsGzipWhenAccepted) {
   const WebResponse response = Handle(store, "GET", "/metrics", "gzip");
   EXPECT_TRUE(response.gzip);
   EXPECT_EQ(HeaderValue(response, "Content-Encoding"), "gzip");
-  EXPECT_EQ(response.body(), snapshot->gzip_body());
+  EXPECT_EQ(response.body(), JoinPieces(snapshot->gzip_pieces()));
 }
 
 TEST(WebRoutesTest, ResponseKeepsItsSnapshotAliveAfterANewPublish) {

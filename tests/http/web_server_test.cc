@@ -334,7 +334,7 @@ TEST_F(WebServerTest, AClientThatHangsUpMidBodyDoesNotHurtTheServer) {
 TEST_F(WebServerTest, EightConcurrentClientsGetExactBytesOfAFiveMegabyteBody) {
   const std::shared_ptr<const Snapshot> snapshot =
       Publish(MetricsText(5 << 20));
-  const std::string& gzip = snapshot->gzip_body();
+  const std::string gzip = JoinPieces(snapshot->gzip_pieces());
   constexpr int kThreads = 8;
   constexpr int kRequests = 200;
   std::vector<int> failures(kThreads, 0);

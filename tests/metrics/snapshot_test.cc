@@ -62,10 +62,11 @@ TEST(GzipCompressTest, ShrinksRepetitiveMetricsText) {
 
 TEST(SnapshotTest, GzipBodyIsComputedOnceAndInflatesToBody) {
   const Snapshot snapshot(MetricsText(200000));
-  const std::string& first = snapshot.gzip_body();
-  const std::string& second = snapshot.gzip_body();
-  EXPECT_EQ(&first, &second);
-  Result<std::string> plain = test::Gunzip(first);
+  const std::vector<std::string_view> first = snapshot.gzip_pieces();
+  const std::vector<std::string_view> second = snapshot.gzip_pieces();
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(first.front().data(), second.front().data());
+  Result<std::string> plain = test::Gunzip(JoinPieces(first));
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(*plain, snapshot.body());
 }
@@ -73,15 +74,37 @@ TEST(SnapshotTest, GzipBodyIsComputedOnceAndInflatesToBody) {
 TEST(SnapshotTest, ConcurrentFirstCallersAllSeeTheSameGzipBody) {
   const Snapshot snapshot(MetricsText(1 << 20));
   constexpr int kThreads = 8;
-  std::vector<const std::string*> seen(kThreads, nullptr);
+  std::vector<const char*> seen(kThreads, nullptr);
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] { seen[i] = &snapshot.gzip_body(); });
+    threads.emplace_back(
+        [&, i] { seen[i] = snapshot.gzip_pieces().front().data(); });
   }
   for (auto& t : threads) t.join();
-  for (const std::string* s : seen) EXPECT_EQ(s, seen[0]);
-  ASSERT_NE(seen[0], nullptr);
-  EXPECT_FALSE(seen[0]->empty());
+  for (const char* s : seen) EXPECT_EQ(s, seen[0]);
+  EXPECT_NE(seen[0], nullptr);
+}
+
+TEST(GzipCompressTest, LargeOutputComesInFullChunksButTheLast) {
+  // Random bytes do not compress: about 1 MiB of output.
+  std::string data(1 << 20, '\0');
+  uint32_t x = 12345;
+  for (char& c : data) {
+    x = x * 1664525u + 1013904223u;
+    c = static_cast<char>(x >> 24);
+  }
+  const std::vector<std::string> chunks =
+      GzipCompressChunks({std::string_view(data)});
+  ASSERT_GE(chunks.size(), 4u);
+  for (std::size_t i = 0; i + 1 < chunks.size(); ++i) {
+    EXPECT_EQ(chunks[i].size(), kGzipChunkBytes) << i;
+  }
+  EXPECT_LE(chunks.back().size(), kGzipChunkBytes);
+  EXPECT_EQ(chunks.back().capacity(), chunks.back().size());
+  Result<std::string> plain =
+      test::Gunzip(JoinPieces({chunks.begin(), chunks.end()}));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(*plain, data);
 }
 
 TEST(SnapshotStoreTest, LatestIsAnEmptySnapshotBeforeTheFirstPublish) {
