@@ -29,10 +29,23 @@
 # off) with nginx serving this checkout's body (and its gzip -1 form) as a
 # static file: the fastest this machine serves those bytes. Needs nginx
 # (apt-get install nginx-light). Prints the median p50, p99 and requests/s.
+#
+# SHAPE: the database's shape as `simulate` flags (default: the nominal
+# "--bulk 190000 --bulk-active 10000", the simulator's own names and
+# lengths). bench/shapes/ holds named shapes; `pipeline_exporter db-shape
+# --db FILE` prints the flags for your own file:
+#
+#   SHAPE="$(cat bench/shapes/user-like.flags)" \
+#       bash bench/run_before_after.sh startup 7
+#
+# With a SHAPE, the bench_* targets run on copies of one database that this
+# checkout's simulator generates (their own bulk load is the nominal shape).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BASELINE_REF="${BASELINE_REF:-cd3cacb}"
+SHAPE_GIVEN="${SHAPE:+yes}"
+SHAPE="${SHAPE:---bulk 190000 --bulk-active 10000}"
 WORK="${WORK:-$(mktemp -d /tmp/before-after.XXXXXX)}"
 TARGET="${1:?usage: run_before_after.sh TARGET [bench flags]}"
 shift
@@ -66,8 +79,9 @@ if [[ "${TARGET}" == startup || "${TARGET}" == memory ||
   "${TARGET}" == scrape ]]; then
   NEW_BIN="${REPO_ROOT}/build/exporter/pipeline_exporter"
   BASE_BIN="${WORK}/baseline-build/exporter/pipeline_exporter"
-  "${NEW_BIN}" simulate --db "${WORK}/startup.db" --seed 42 --bulk 190000 \
-    --bulk-active 10000 --no-artifacts >/dev/null
+  # shellcheck disable=SC2086  # SHAPE is a list of flags
+  "${NEW_BIN}" simulate --db "${WORK}/startup.db" --seed 42 ${SHAPE} \
+    --no-artifacts >/dev/null
 fi
 
 if [[ "${TARGET}" == memory ]]; then
@@ -141,6 +155,19 @@ if [[ "${TARGET}" == startup ]]; then
   echo "| ${BASELINE_REF} | $(median "${base[@]}") | ${base[*]} |"
   echo "| $(git -C "${REPO_ROOT}" rev-parse --short HEAD) | $(median "${new[@]}") | ${new[*]} |"
   exit 0
+fi
+
+if [[ -n "${SHAPE_GIVEN}" ]]; then
+  cmake --build "${REPO_ROOT}/build" -j2 --target pipeline_exporter >/dev/null
+  # shellcheck disable=SC2086  # SHAPE is a list of flags
+  "${REPO_ROOT}/build/exporter/pipeline_exporter" simulate \
+    --db "${WORK}/shaped.db" --seed 42 ${SHAPE} --no-artifacts >/dev/null
+  for copy in base new; do
+    for suffix in "" -wal -shm; do
+      [[ ! -e "${WORK}/shaped.db${suffix}" ]] ||
+        cp "${WORK}/shaped.db${suffix}" "${WORK}/${copy}.db${suffix}"
+    done
+  done
 fi
 
 echo "### baseline: ${BASELINE_REF} ($(git -C "${REPO_ROOT}" log -1 \

@@ -43,6 +43,16 @@ struct QueuedEvent {
   }
 };
 
+// A terminal run gets about kNaturalEvents events (created, started, the
+// first step started, one step completed, its end, now and then a failure or
+// a checkpoint). Each other completed step adds two with this chance, for a
+// mean of events_per_run.
+constexpr double kNaturalEvents = 5.2;
+double StepEventChance(double events_per_run, int steps) {
+  if (events_per_run <= kNaturalEvents || steps < 2) return 0;
+  return std::min(1.0, (events_per_run - kNaturalEvents) / (2.0 * (steps - 1)));
+}
+
 // One bulk load on one connection. Throws SQLite::Exception.
 class BulkLoader {
  public:
@@ -52,6 +62,8 @@ class BulkLoader {
         options_(options),
         now_(now),
         steps_(std::max(1, options.steps_per_run)),
+        step_event_chance_(StepEventChance(options.shape.events_per_run,
+                                           std::max(1, options.steps_per_run))),
         writer_(db),
         rng_(DeriveSeed(options.seed, "bulk", salt)),
         ids_(DeriveSeed(options.seed, "bulk-ids", salt)) {}
@@ -73,11 +85,16 @@ class BulkLoader {
   Micros StepDuration() {
     return SecondsToMicros(0.05 + rng_.Exponential(options_.step_seconds));
   }
+  std::string ErrorMessage(const std::string& step_name);
+  std::string RunId();
 
   SQLite::Database& db_;
   const SimOptions& options_;
   const Micros now_;
   const int steps_;
+  // Chance that a completed step also gets step_started and step_completed
+  // events (BulkShape::events_per_run).
+  const double step_event_chance_;
   ContractWriter writer_;
   Rng rng_;
   RunIdGenerator ids_;
@@ -144,12 +161,41 @@ void BulkLoader::Load(size_t terminal, size_t active) {
   tx->commit();
 }
 
+std::string BulkLoader::RunId() {
+  std::string id = ids_.Next();
+  const size_t bytes = options_.shape.run_id_bytes;
+  if (bytes > id.size()) {
+    // A ULID with a suffix: "01J...-7KQ..." (opaque, like other ids).
+    id += '-';
+    while (id.size() < bytes) id += ids_.Next().substr(10);
+    id.resize(bytes);
+  } else if (bytes > 0 && bytes < id.size()) {
+    id = id.substr(id.size() - bytes);  // the random tail: 80 bits at 16
+  }
+  return id;
+}
+
+std::string BulkLoader::ErrorMessage(const std::string& step_name) {
+  const size_t mean = options_.shape.error_bytes;
+  if (mean == 0) return MakeErrorMessage(rng_, step_name);
+  const double bytes =
+      std::clamp(rng_.Exponential(static_cast<double>(mean)), 16.0, 65536.0);
+  return MakeErrorMessage(rng_, step_name, static_cast<size_t>(bytes));
+}
+
 RunRow BulkLoader::NewRun(Micros created) {
+  const BulkShape& shape = options_.shape;
   RunRow run;
-  run.run_id = ids_.Next();
-  run.project_id = PickProject(rng_, options_.projects);
-  run.phase_id = PickPhase(rng_);
-  run.workstream_id = PickWorkstream(rng_);
+  run.run_id = RunId();
+  run.project_id =
+      PadName(PickProject(rng_, options_.projects), shape.project_bytes);
+  run.phase_id =
+      PadName(NumberedPhaseName(rng_.Below(std::max(1, shape.phases))),
+              shape.phase_bytes);
+  if (shape.workstreams > 0 && !rng_.Chance(1 - shape.workstream_share)) {
+    run.workstream_id = PadName(WorkstreamName(rng_.Below(shape.workstreams)),
+                                shape.workstream_bytes);
+  }
   run.created_at = MixedTimestamp(rng_, created);
   run.metadata = MakeRunMetadata(rng_, /*allow_invalid=*/true);
   return run;
@@ -204,13 +250,16 @@ void BulkLoader::AddTerminalRun(Micros created) {
     } else if (k == fail_at || k == second_fail) {
       step.state = "failed";
       step.attempt = rng_.Chance(0.3) ? 2 : 1;
-      step.error_message = MakeErrorMessage(rng_, step.name);
+      step.error_message = ErrorMessage(step.name);
       Queue(t, index, EventKind::kStepFailed, k, 0, nullptr,
             ErrorSummary(*step.error_message));
       stopped = fails;
     } else {
       step.state = "completed";
-      if (k == reported) {
+      const bool more = k != reported && step_event_chance_ > 0 &&
+                        rng_.Chance(step_event_chance_);
+      if (more && k > 0) Queue(step_start, index, EventKind::kStepStarted, k);
+      if (k == reported || more) {
         Queue(t, index, EventKind::kStepCompleted, k,
               static_cast<double>(t - step_start) / kMicrosPerSecond);
       }
@@ -272,7 +321,7 @@ void BulkLoader::AddActiveRun(Micros created) {
       step.ended_at = MixedTimestamp(rng_, end);
       if (rng_.Chance(options_.fail_rate / 4)) {
         step.state = "failed";
-        step.error_message = MakeErrorMessage(rng_, step.name);
+        step.error_message = ErrorMessage(step.name);
         Queue(end, index, EventKind::kStepFailed, k, 0, nullptr,
               ErrorSummary(*step.error_message));
       } else {

@@ -1,6 +1,7 @@
 #include "exporter/sim/catalog.h"
 
 #include <cstdio>
+#include <functional>
 #include <string_view>
 
 #include "exporter/sim/json_text.h"
@@ -48,10 +49,39 @@ std::string PhaseName(size_t index) {
 
 std::optional<std::string> PickWorkstream(Rng& rng) {
   if (rng.Chance(1.0 / 3)) return std::nullopt;
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "ws-%03u",
-                static_cast<unsigned>(rng.Below(40)));
-  return std::string(buf);
+  return WorkstreamName(rng.Below(40));
+}
+
+std::string NumberedPhaseName(size_t index) {
+  if (index < std::size(kPhases)) return PhaseName(index);
+  const std::string_view word = kPhases[index % std::size(kPhases)];
+  // kPhases' words follow "phaseN_".
+  return "phase" + std::to_string(index + 1) +
+         std::string(word.substr(word.find('_')));
+}
+
+std::string WorkstreamName(size_t index) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "ws-%03zu", index);
+  return buf;
+}
+
+std::string PadName(std::string name, size_t bytes) {
+  static constexpr std::string_view kWords[] = {
+      "data",     "platform", "ingest", "analytics", "batch",  "pipeline",
+      "customer", "finance",  "models", "reporting", "search", "billing"};
+  if (name.size() >= bytes) return name;
+  size_t h = std::hash<std::string>()(name);
+  while (name.size() < bytes) {
+    name += '-';
+    name += kWords[h % std::size(kWords)];
+    h = h / std::size(kWords) + 0x9e3779b9u;
+  }
+  // Cut the padding (never the original name) to the exact length; a
+  // trailing '-' reads badly, so it becomes a letter.
+  name.resize(bytes);
+  if (name.back() == '-') name.back() = 'x';
+  return name;
 }
 
 std::string StepId(int index) {

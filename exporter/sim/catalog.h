@@ -22,6 +22,16 @@ std::string PhaseName(size_t index);
 // Nullopt for about a third of the runs, else one of 40 "ws-NNN" values.
 std::optional<std::string> PickWorkstream(Rng& rng);
 
+// Phase `index` of any number of phases: PhaseName's five, then
+// "phase6_planning", "phase7_design", ... (the words cycle).
+std::string NumberedPhaseName(size_t index);
+// "ws-000", "ws-001", ...
+std::string WorkstreamName(size_t index);
+// `name` lengthened to `bytes` with "-" and words, the same words for the
+// same name, so that distinct names stay distinct; unchanged if it already
+// has `bytes` or more.
+std::string PadName(std::string name, size_t bytes);
+
 // "step_01", "step_02", ...: unique within a run, sorted by position.
 std::string StepId(int index);
 // A human-readable name for the step at `index` ("checkout", "build", ...).

@@ -51,6 +51,16 @@ std::string Huge(Rng& rng, const std::string& step_name) {
   return out;
 }
 
+// Cuts s to at most `bytes`, never inside a UTF-8 sequence.
+void CutAtCharacter(std::string& s, size_t bytes) {
+  if (s.size() <= bytes) return;
+  size_t cut = bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  s.resize(cut);
+}
+
 }  // namespace
 
 std::string MakeErrorMessage(Rng& rng, const std::string& step_name) {
@@ -70,6 +80,18 @@ std::string MakeErrorMessage(Rng& rng, const std::string& step_name) {
   }
 }
 
+std::string MakeErrorMessage(Rng& rng, const std::string& step_name,
+                             size_t bytes) {
+  std::string out = MakeErrorMessage(rng, step_name);
+  for (int frame = 0; out.size() < bytes; ++frame) {
+    out += "\n  File \"/opt/orchestrator/pipeline/steps/" + step_name +
+           ".py\", line " + std::to_string(rng.Between(10, 900)) +
+           ", in retry_" + std::to_string(frame);
+  }
+  CutAtCharacter(out, bytes);
+  return out;
+}
+
 std::string ErrorSummary(const std::string& message) {
   size_t end = message.rfind('\n');
   std::string last =
@@ -77,13 +99,7 @@ std::string ErrorSummary(const std::string& message) {
   if (message.rfind("Traceback", 0) != 0) {
     last = message.substr(0, message.find('\n'));
   }
-  if (last.size() > 200) {
-    size_t cut = 200;  // never split a UTF-8 sequence
-    while (cut > 0 && (static_cast<unsigned char>(last[cut]) & 0xC0) == 0x80) {
-      --cut;
-    }
-    last.resize(cut);
-  }
+  CutAtCharacter(last, 200);
   return last;
 }
 

@@ -1,6 +1,7 @@
 #ifndef PIPELINE_EXPORTER_SIM_ERROR_TEXT_H_
 #define PIPELINE_EXPORTER_SIM_ERROR_TEXT_H_
 
+#include <cstddef>
 #include <string>
 
 #include "exporter/sim/rng.h"
@@ -11,6 +12,11 @@ namespace pe::sim {
 // texts, HTML fragments with quotes, non-ASCII, several lines, now and then
 // kilobytes long.
 std::string MakeErrorMessage(Rng& rng, const std::string& step_name);
+
+// The same, lengthened with traceback frames or cut (at a character
+// boundary) to `bytes`.
+std::string MakeErrorMessage(Rng& rng, const std::string& step_name,
+                             size_t bytes);
 
 // The first line of an error message (the exception type and text), for
 // event data.

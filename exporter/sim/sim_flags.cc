@@ -103,6 +103,15 @@ std::vector<FlagSpec> Specs(SimFlags& f) {
       {"--steps-per-run", true, Integer(o.steps_per_run, 1, 1000)},
       {"--bulk-span", true, Duration(o.bulk_span, false)},
       {"--bulk-artifacts", false, Set(o.bulk_artifacts, true)},
+      {"--phases", true, Integer(o.shape.phases, 1, 10000)},
+      {"--workstreams", true, Integer(o.shape.workstreams, 0, 1000000)},
+      {"--workstream-share", true, Number(o.shape.workstream_share, 0, 1)},
+      {"--run-id-bytes", true, Integer(o.shape.run_id_bytes, 12, 256)},
+      {"--project-bytes", true, Integer(o.shape.project_bytes, 0, 1024)},
+      {"--phase-bytes", true, Integer(o.shape.phase_bytes, 0, 1024)},
+      {"--workstream-bytes", true, Integer(o.shape.workstream_bytes, 0, 1024)},
+      {"--events-per-run", true, Number(o.shape.events_per_run, 0, 10000)},
+      {"--error-bytes", true, Integer(o.shape.error_bytes, 0, 65536)},
       {"--live", false, Set(f.live, true)},
       {"--duration", true, Duration(f.duration, true)},
       {"--tick", true, Duration(f.tick, false)},
@@ -196,12 +205,26 @@ Bulk load (done first, in large transactions):
   --bulk-span DURATION    spread of the finished runs (default 30d)
   --bulk-artifacts        also create artifact folders for bulk runs
 
+Shape of the bulk-loaded data (`pipeline_exporter db-shape --db FILE`
+prints these for an existing file; bench/README.md):
+  --projects N            distinct projects (default 4; also live play)
+  --phases N              distinct phases (default 5)
+  --workstreams N         distinct workstreams (default 40; 0: none)
+  --workstream-share P    fraction of runs with a workstream (default 0.67)
+  --run-id-bytes N        length of run ids, 12 to 256 (default 26, a ULID)
+  --project-bytes N       names lengthened to N bytes (default 0: as they
+  --phase-bytes N         are: "proj-a", "phase1_planning", "ws-007")
+  --workstream-bytes N
+  --events-per-run X      mean events of a finished run; more step events
+                          are written to reach it (default: ~5)
+  --error-bytes N         mean bytes of an error message (default: the
+                          simulator's texts, a few hundred bytes)
+
 Live play (after any bulk load; until SIGINT/SIGTERM or --duration):
   --live                  play live
   --duration DURATION     stop after this long (default 0s = forever)
   --tick DURATION         time between steps of the simulation (default 1s)
   --runs-per-minute X     new runs per minute (default 12)
-  --projects N            projects proj-a, proj-b, ... (default 4)
   --pending-rate P        fraction of runs that never start (default 0.05)
   --step-seconds X        mean step duration in seconds (default 5)
   --fail-rate P           fraction of runs in which a step fails; such a run

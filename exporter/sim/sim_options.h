@@ -2,11 +2,32 @@
 #define PIPELINE_EXPORTER_SIM_SIM_OPTIONS_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 
 namespace pe::sim {
+
+// The shape of bulk-loaded data, to match a user's database
+// (`pipeline_exporter db-shape` reports these for an existing file). The
+// defaults are the simulator's own: short names, 26-byte ULIDs, ~5 events
+// and a few hundred bytes of error text per failed step.
+struct BulkShape {
+  int phases = 5;
+  int workstreams = 40;
+  double workstream_share = 2.0 / 3;  // runs with a workstream
+  size_t run_id_bytes = 26;           // ULIDs, lengthened or cut to this
+  // Names lengthened to this many bytes (0: as they are).
+  size_t project_bytes = 0;
+  size_t phase_bytes = 0;
+  size_t workstream_bytes = 0;
+  // Mean events per terminal run; more step events are written to reach it
+  // (0: the natural ~5).
+  double events_per_run = 0;
+  // Mean bytes of an error message (0: the natural texts).
+  size_t error_bytes = 0;
+};
 
 // How the simulated orchestrator behaves. The defaults are the flag defaults
 // of `pipeline_exporter simulate` (see sim_flags.h).
@@ -25,6 +46,7 @@ struct SimOptions {
 
   // Bulk load: terminal runs are spread over the past bulk_span.
   std::chrono::seconds bulk_span{30 * 24 * 3600};
+  BulkShape shape;
 
   // Live play.
   double runs_per_minute = 12;

@@ -97,6 +97,27 @@ TEST(SimFlagsTest, ParsesEveryFlagInBothSpellings) {
   EXPECT_EQ(flags->options.prune_older_than, std::chrono::hours(2));
 }
 
+TEST(SimFlagsTest, ParsesTheBulkShapeFlags) {
+  auto flags = ParseSimFlags({"--db", "x.db", "--phases", "12",
+                              "--workstreams=0", "--workstream-share", "0.25",
+                              "--run-id-bytes=36", "--project-bytes", "24",
+                              "--phase-bytes=18", "--workstream-bytes", "30",
+                              "--events-per-run=7.5", "--error-bytes", "2000"});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  const BulkShape& s = flags->options.shape;
+  EXPECT_EQ(s.phases, 12);
+  EXPECT_EQ(s.workstreams, 0);
+  EXPECT_EQ(s.workstream_share, 0.25);
+  EXPECT_EQ(s.run_id_bytes, 36u);
+  EXPECT_EQ(s.project_bytes, 24u);
+  EXPECT_EQ(s.phase_bytes, 18u);
+  EXPECT_EQ(s.workstream_bytes, 30u);
+  EXPECT_EQ(s.events_per_run, 7.5);
+  EXPECT_EQ(s.error_bytes, 2000u);
+  // Run ids shorter than 12 bytes could collide.
+  EXPECT_FALSE(ParseSimFlags({"--db", "x.db", "--run-id-bytes", "8"}).ok());
+}
+
 struct BadFlagCase {
   std::vector<std::string> args;
   std::string names;  // the error must mention this
