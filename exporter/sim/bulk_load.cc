@@ -197,7 +197,10 @@ RunRow BulkLoader::NewRun(Micros created) {
                                 shape.workstream_bytes);
   }
   run.created_at = MixedTimestamp(rng_, created);
-  run.metadata = MakeRunMetadata(rng_, /*allow_invalid=*/true);
+  run.metadata =
+      shape.metadata_bytes > 0
+          ? MakeRunMetadata(rng_, /*allow_invalid=*/true, shape.metadata_bytes)
+          : MakeRunMetadata(rng_, /*allow_invalid=*/true);
   return run;
 }
 

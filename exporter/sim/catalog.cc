@@ -113,4 +113,20 @@ std::string MakeRunMetadata(Rng& rng, bool allow_invalid) {
          "\",\"priority\":" + std::to_string(rng.Between(0, 9)) + "}";
 }
 
+std::string MakeRunMetadata(Rng& rng, bool allow_invalid, size_t bytes) {
+  std::string json = MakeRunMetadata(rng, allow_invalid);
+  // ,"notes":"..."} in place of the closing brace.
+  if (json.empty() || json.back() != '}' || json.size() + 12 >= bytes) {
+    return json;
+  }
+  json.pop_back();
+  json += ",\"notes\":\"";
+  static constexpr std::string_view kFiller = "lorem ipsum dolor sit amet ";
+  for (size_t i = 0; json.size() + 2 < bytes; ++i) {
+    json += kFiller[i % kFiller.size()];
+  }
+  json += "\"}";
+  return json;
+}
+
 }  // namespace pe::sim

@@ -40,6 +40,9 @@ std::string StepName(int index);
 // A JSON object; rarely (`allow_invalid`) a Python repr that is not JSON, as
 // old rows hold.
 std::string MakeRunMetadata(Rng& rng, bool allow_invalid);
+// The same, a JSON object lengthened to `bytes` with a "notes" member (an
+// invalid one is left as it is).
+std::string MakeRunMetadata(Rng& rng, bool allow_invalid, size_t bytes);
 
 }  // namespace pe::sim
 

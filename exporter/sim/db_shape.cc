@@ -86,10 +86,14 @@ void ReadSteps(SQLite::Database& db, DbShape& shape) {
 }
 
 void ReadEvents(SQLite::Database& db, DbShape& shape) {
-  SQLite::Statement q(db, "SELECT COUNT(*), COUNT(run_id) FROM events");
+  SQLite::Statement q(db,
+                      "SELECT COUNT(*), COUNT(run_id), "
+                      "AVG(COALESCE(LENGTH(CAST(data AS BLOB)), 0)) "
+                      "FROM events");
   q.executeStep();
   shape.events = Int(q, 0);
   shape.events_without_run = shape.events - Int(q, 1);
+  shape.event_data_bytes = Double(q, 2);
 }
 
 std::string Format(const char* format, auto... args) {
@@ -129,11 +133,14 @@ Result<DbShape> MeasureDbShape(const std::string& path, double now_unix) {
     shape.phases = LabelShape(db, "phase_id");
     shape.workstreams = LabelShape(db, "workstream_id");
     {
-      SQLite::Statement q(db, "SELECT COUNT(workstream_id) FROM runs");
+      SQLite::Statement q(db,
+                          "SELECT COUNT(workstream_id), "
+                          "TOTAL(LENGTH(CAST(metadata AS BLOB))) FROM runs");
       q.executeStep();
       if (shape.runs > 0) {
-        shape.workstream_share =
-            static_cast<double>(Int(q, 0)) / static_cast<double>(shape.runs);
+        const auto runs = static_cast<double>(shape.runs);
+        shape.workstream_share = static_cast<double>(Int(q, 0)) / runs;
+        shape.metadata_bytes = Double(q, 1) / runs;
       }
     }
     ReadSteps(db, shape);
@@ -167,6 +174,7 @@ std::string SimulateFlagsFor(const DbShape& shape) {
          std::to_string(Round(shape.workstreams.mean_bytes));
   out += Format(" --workstream-share %.2f", shape.workstream_share);
   out += " --error-bytes " + std::to_string(Round(shape.error_mean_bytes));
+  out += " --metadata-bytes " + std::to_string(Round(shape.metadata_bytes));
   return out;
 }
 
@@ -201,6 +209,8 @@ std::string FormatDbShape(const DbShape& shape) {
                              static_cast<long long>(shape.workstreams.distinct),
                              shape.workstreams.mean_bytes,
                              Percent(shape.workstream_share).c_str()));
+  line("run metadata", Format("%.0f bytes on average", shape.metadata_bytes));
+  line("event data", Format("%.0f bytes on average", shape.event_data_bytes));
   line("step names", Format("%.1f bytes", shape.step_name_bytes));
   line(
       "error messages",

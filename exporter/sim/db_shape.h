@@ -32,6 +32,8 @@ struct DbShape {
   TextShape phases;
   TextShape workstreams;        // NULLs excluded
   double workstream_share = 0;  // runs with a workstream
+  double metadata_bytes = 0;    // mean length of runs.metadata
+  double event_data_bytes = 0;  // mean length of events.data
   double step_name_bytes = 0;   // mean length
   int64_t error_messages = 0;   // steps with an error_message
   double error_mean_bytes = 0;

@@ -112,6 +112,7 @@ std::vector<FlagSpec> Specs(SimFlags& f) {
       {"--workstream-bytes", true, Integer(o.shape.workstream_bytes, 0, 1024)},
       {"--events-per-run", true, Number(o.shape.events_per_run, 0, 10000)},
       {"--error-bytes", true, Integer(o.shape.error_bytes, 0, 65536)},
+      {"--metadata-bytes", true, Integer(o.shape.metadata_bytes, 0, 1 << 20)},
       {"--live", false, Set(f.live, true)},
       {"--duration", true, Duration(f.duration, true)},
       {"--tick", true, Duration(f.tick, false)},
@@ -219,6 +220,7 @@ prints these for an existing file; bench/README.md):
                           are written to reach it (default: ~5)
   --error-bytes N         mean bytes of an error message (default: the
                           simulator's texts, a few hundred bytes)
+  --metadata-bytes N      bytes of a run's metadata JSON (default: ~90)
 
 Live play (after any bulk load; until SIGINT/SIGTERM or --duration):
   --live                  play live

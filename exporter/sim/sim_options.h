@@ -27,6 +27,9 @@ struct BulkShape {
   double events_per_run = 0;
   // Mean bytes of an error message (0: the natural texts).
   size_t error_bytes = 0;
+  // Bytes of a run's metadata JSON, lengthened with a "notes" member
+  // (0: the natural ~90).
+  size_t metadata_bytes = 0;
 };
 
 // How the simulated orchestrator behaves. The defaults are the flag defaults

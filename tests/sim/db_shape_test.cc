@@ -81,6 +81,7 @@ TEST_F(DbShapeTest, EveryShapeParameterReachesTheDatabase) {
   s.workstream_bytes = 22;
   s.events_per_run = 9;
   s.error_bytes = 800;
+  s.metadata_bytes = 400;
   options_.projects = 7;
   options_.bulk_span = std::chrono::hours(48);
   const DbShape shape = LoadAndMeasure("shaped.db", 3000, 200);
@@ -96,6 +97,8 @@ TEST_F(DbShapeTest, EveryShapeParameterReachesTheDatabase) {
   // Terminal runs reach 9; the 200 active ones have fewer.
   EXPECT_NEAR(shape.events_per_run(), 9, 1);
   EXPECT_NEAR(shape.error_mean_bytes, 800, 120);
+  // All but the rare invalid (Python repr) metadata are lengthened.
+  EXPECT_NEAR(shape.metadata_bytes, 400, 5);
   // 3000 ends over 48 h but the last 10 min: ~52 in the last hour.
   EXPECT_NEAR(static_cast<double>(shape.ended_last_hour), 52, 20);
 }
@@ -105,6 +108,7 @@ TEST_F(DbShapeTest, TheSuggestedSimulateFlagsReproduceTheShape) {
   options_.shape.phases = 7;
   options_.shape.run_id_bytes = 32;
   options_.shape.project_bytes = 25;
+  options_.shape.metadata_bytes = 300;
   options_.bulk_span = std::chrono::hours(20);
   const DbShape original = LoadAndMeasure("original.db", 4000, 300);
 
@@ -128,6 +132,7 @@ TEST_F(DbShapeTest, TheSuggestedSimulateFlagsReproduceTheShape) {
   EXPECT_NEAR(copy.steps_per_run(), original.steps_per_run(), 0.01);
   EXPECT_NEAR(copy.events_per_run(), original.events_per_run(), 0.3);
   EXPECT_NEAR(copy.workstream_share, original.workstream_share, 0.03);
+  EXPECT_NEAR(copy.metadata_bytes, original.metadata_bytes, 5);
   // What decides how many runs are exposed: within 15%.
   EXPECT_NEAR(static_cast<double>(copy.ended_last_hour),
               static_cast<double>(original.ended_last_hour),
