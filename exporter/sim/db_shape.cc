@@ -33,13 +33,26 @@ int64_t Int(SQLite::Statement& q, int column) {
   return q.getColumn(column).isNull() ? 0 : q.getColumn(column).getInt64();
 }
 
-// Distinct values and the mean byte length over rows of runs.column.
-TextShape LabelShape(SQLite::Database& db, const char* column) {
-  const std::string c = column;
-  SQLite::Statement q(db, "SELECT COUNT(DISTINCT " + c + "), AVG(LENGTH(CAST(" +
-                              c + " AS BLOB))) FROM runs");
+// The label columns of runs in one scan: distinct values and mean byte
+// length of each, the workstream and metadata totals.
+void ReadLabels(SQLite::Database& db, DbShape& shape) {
+  std::string sql =
+      "SELECT COUNT(workstream_id), "
+      "TOTAL(LENGTH(CAST(metadata AS BLOB)))";
+  for (const char* c : {"project_id", "phase_id", "workstream_id"}) {
+    sql += std::string(", COUNT(DISTINCT ") + c + "), AVG(LENGTH(CAST(" + c +
+           " AS BLOB)))";
+  }
+  SQLite::Statement q(db, sql + " FROM runs");
   q.executeStep();
-  return TextShape{Int(q, 0), Double(q, 1)};
+  if (shape.runs > 0) {
+    const auto runs = static_cast<double>(shape.runs);
+    shape.workstream_share = static_cast<double>(Int(q, 0)) / runs;
+    shape.metadata_bytes = Double(q, 1) / runs;
+  }
+  shape.projects = TextShape{Int(q, 2), Double(q, 3)};
+  shape.phases = TextShape{Int(q, 4), Double(q, 5)};
+  shape.workstreams = TextShape{Int(q, 6), Double(q, 7)};
 }
 
 void ReadRuns(SQLite::Database& db, double now, DbShape& shape) {
@@ -129,20 +142,7 @@ Result<DbShape> MeasureDbShape(const std::string& path, double now_unix) {
   try {
     SQLite::Database db(path, SQLite::OPEN_READONLY);
     ReadRuns(db, now_unix, shape);
-    shape.projects = LabelShape(db, "project_id");
-    shape.phases = LabelShape(db, "phase_id");
-    shape.workstreams = LabelShape(db, "workstream_id");
-    {
-      SQLite::Statement q(db,
-                          "SELECT COUNT(workstream_id), "
-                          "TOTAL(LENGTH(CAST(metadata AS BLOB))) FROM runs");
-      q.executeStep();
-      if (shape.runs > 0) {
-        const auto runs = static_cast<double>(shape.runs);
-        shape.workstream_share = static_cast<double>(Int(q, 0)) / runs;
-        shape.metadata_bytes = Double(q, 1) / runs;
-      }
-    }
+    ReadLabels(db, shape);
     ReadSteps(db, shape);
     ReadEvents(db, shape);
   } catch (const SQLite::Exception& e) {

@@ -26,6 +26,13 @@ BusyRetryPolicy FastPolicy() {
           .max_backoff = milliseconds(100)};
 }
 
+// exporter_meta's schema_version ("" when absent).
+std::string SchemaVersion(SQLite::Database& db) {
+  SQLite::Statement q(
+      db, "SELECT value FROM exporter_meta WHERE key = 'schema_version'");
+  return q.executeStep() ? q.getColumn(0).getString() : "";
+}
+
 std::map<std::string, std::string> SchemaSql(SQLite::Database& db) {
   std::map<std::string, std::string> sql;
   SQLite::Statement q(db, "SELECT name, sql FROM sqlite_master");
@@ -65,11 +72,7 @@ TEST(WorkerStoreTest,
                       name.starts_with("sqlite_autoindex_archival_log");
     EXPECT_TRUE(ours) << name;
   }
-  SQLite::Statement version(
-      fixture.db(),
-      "SELECT value FROM exporter_meta WHERE key = 'schema_version'");
-  ASSERT_TRUE(version.executeStep());
-  EXPECT_EQ(version.getColumn(0).getString(), "3");
+  EXPECT_EQ(SchemaVersion(fixture.db()), "3");
 }
 
 TEST(WorkerStoreTest, UpgradesVersionOneTablesKeepingTheirRows) {
@@ -97,11 +100,7 @@ TEST(WorkerStoreTest, UpgradesVersionOneTablesKeepingTheirRows) {
   EXPECT_TRUE(row.isColumnNull(2));
   EXPECT_TRUE(row.isColumnNull(3));
   EXPECT_TRUE(row.isColumnNull(4));
-  SQLite::Statement version(
-      fixture.db(),
-      "SELECT value FROM exporter_meta WHERE key = 'schema_version'");
-  ASSERT_TRUE(version.executeStep());
-  EXPECT_EQ(version.getColumn(0).getString(), "3");
+  EXPECT_EQ(SchemaVersion(fixture.db()), "3");
   // Opening again changes nothing.
   store->reset();
   EXPECT_TRUE(WorkerStore::Open(fixture.path(), FastPolicy()).ok());
