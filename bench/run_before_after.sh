@@ -38,6 +38,10 @@
 #   SHAPE="$(cat bench/shapes/user-like.flags)" \
 #       bash bench/run_before_after.sh startup 7
 #
+# BASELINE_BUILD=DIR reuses (and keeps) a build directory of the baseline
+# instead of building BASELINE_REF in a temporary worktree each time; the
+# caller answers for it being a build of that revision.
+#
 # With a SHAPE, the bench_* targets run on copies of one database that this
 # checkout's simulator generates (their own bulk load is the nominal shape).
 set -euo pipefail
@@ -64,12 +68,14 @@ BUILD_TARGET="${TARGET}"
   "${TARGET}" != scrape ]] || BUILD_TARGET=pipeline_exporter
 cmake --build "${REPO_ROOT}/build" -j2 --target "${BUILD_TARGET}" >/dev/null
 
-git -C "${REPO_ROOT}" worktree add --detach "${WORK}/baseline-src" \
-  "${BASELINE_REF}" >/dev/null 2>&1
-cmake -S "${WORK}/baseline-src" -B "${WORK}/baseline-build" \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "${WORK}/baseline-build" -j2 --target "${BUILD_TARGET}" \
-  >/dev/null
+BASE_BUILD="${BASELINE_BUILD:-${WORK}/baseline-build}"
+if [[ -z "${BASELINE_BUILD:-}" ]]; then
+  git -C "${REPO_ROOT}" worktree add --detach "${WORK}/baseline-src" \
+    "${BASELINE_REF}" >/dev/null 2>&1
+  cmake -S "${WORK}/baseline-src" -B "${BASE_BUILD}" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build "${BASE_BUILD}" -j2 --target "${BUILD_TARGET}" >/dev/null
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -78,7 +84,7 @@ free_port() {
 if [[ "${TARGET}" == startup || "${TARGET}" == memory ||
   "${TARGET}" == scrape ]]; then
   NEW_BIN="${REPO_ROOT}/build/exporter/pipeline_exporter"
-  BASE_BIN="${WORK}/baseline-build/exporter/pipeline_exporter"
+  BASE_BIN="${BASE_BUILD}/exporter/pipeline_exporter"
   # shellcheck disable=SC2086  # SHAPE is a list of flags
   "${NEW_BIN}" simulate --db "${WORK}/startup.db" --seed 42 ${SHAPE} \
     --no-artifacts >/dev/null
@@ -172,7 +178,7 @@ fi
 
 echo "### baseline: ${BASELINE_REF} ($(git -C "${REPO_ROOT}" log -1 \
   --format=%s "${BASELINE_REF}" | cut -c1-60))"
-"${WORK}/baseline-build/bench/${TARGET}" --db "${WORK}/base.db" \
+"${BASE_BUILD}/bench/${TARGET}" --db "${WORK}/base.db" \
   "${ARGS[@]}"
 echo
 echo "### this checkout: $(git -C "${REPO_ROOT}" rev-parse --short HEAD)"

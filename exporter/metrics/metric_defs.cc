@@ -9,29 +9,37 @@ const Def kRuns{"pipeline_runs", Type::kGauge,
     {"project", "state"}, "Runs"};
 const Def kRunInfo{"pipeline_run_info", Type::kGauge,
     "Always 1 for each tracked run (active, or ended within the recent window); "
-    "carries its workstream.",
+    "the only per-run family with project, phase and workstream: join on "
+    "run_id to add them (* on (job, instance, run_id) group_left (project, "
+    "phase) pipeline_run_info).",
     {"run_id", "project", "phase", "workstream"}, "Runs"};
 const Def kRunStatus{"pipeline_run_status", Type::kGauge,
     "1 for the current state of each tracked run (one series per run).",
-    {"run_id", "project", "phase", "state"}, "Runs"};
+    {"run_id", "state"}, "Runs"};
 const Def kRunSteps{"pipeline_run_steps", Type::kGauge,
-    "Steps of each tracked run per step state (pending, running, completed, "
-    "failed, skipped).",
-    {"run_id", "project", "phase", "state"}, "Runs"};
+    "Steps of each active run per step state (pending, running, completed, "
+    "failed, skipped); a state with no step has no series. An ended run's "
+    "steps count in pipeline_tracked_steps.",
+    {"run_id", "state"}, "Runs"};
+const Def kTrackedSteps{"pipeline_tracked_steps", Type::kGauge,
+    "Steps of the tracked runs (active, or ended within the recent window) per "
+    "project and step state; all five states are present for each project "
+    "with tracked steps.",
+    {"project", "state"}, "Runs"};
 const Def kRunCreated{"pipeline_run_created_timestamp_seconds", Type::kGauge,
-    "Unix time a tracked run was created (for runs that never start).",
-    {"run_id", "project", "phase"}, "Runs"};
+    "Unix time an active run was created (for runs that never start).",
+    {"run_id"}, "Runs"};
 const Def kRunStart{"pipeline_run_start_timestamp_seconds", Type::kGauge,
     "Unix time a tracked run started; absent until it starts.",
-    {"run_id", "project", "phase"}, "Runs"};
+    {"run_id"}, "Runs"};
 const Def kRunEnd{"pipeline_run_end_timestamp_seconds", Type::kGauge,
     "Unix time a tracked run ended; absent until it ends.",
-    {"run_id", "project", "phase"}, "Runs"};
+    {"run_id"}, "Runs"};
 const Def kRunLastProgress{"pipeline_run_last_progress_timestamp_seconds",
     Type::kGauge,
-    "Unix time of a tracked run's latest progress: the latest of its "
+    "Unix time of an active run's latest progress: the latest of its "
     "creation, its start, its steps' starts and ends, and its events.",
-    {"run_id", "project", "phase"}, "Runs"};
+    {"run_id"}, "Runs"};
 const Def kRunFailureInfo{"pipeline_run_failure_info", Type::kGauge,
     "1 for each tracked failed, partial or quarantined run, naming its first "
     "failed step and a one-line reason (bounded, sanitized error message); "
@@ -231,6 +239,7 @@ const std::vector<const Def*>& AllDefs() {
                                                &kRunInfo,
                                                &kRunStatus,
                                                &kRunSteps,
+                                               &kTrackedSteps,
                                                &kRunCreated,
                                                &kRunStart,
                                                &kRunEnd,

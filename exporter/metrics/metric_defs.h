@@ -26,6 +26,7 @@ extern const Def kRuns;
 extern const Def kRunInfo;
 extern const Def kRunStatus;
 extern const Def kRunSteps;
+extern const Def kTrackedSteps;
 extern const Def kRunCreated;
 extern const Def kRunStart;
 extern const Def kRunEnd;

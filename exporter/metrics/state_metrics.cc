@@ -22,6 +22,20 @@ std::string_view KnownSeverity(std::string_view severity) {
   return "other";
 }
 
+// Removes the series of the projects no longer in `present`.
+template <typename Gauges, typename Present>
+void RemoveGone(prometheus::Family<prometheus::Gauge>& family,
+                std::map<std::string, Gauges>& gauges, const Present& present) {
+  for (auto it = gauges.begin(); it != gauges.end();) {
+    if (present.count(it->first)) {
+      ++it;
+      continue;
+    }
+    for (prometheus::Gauge* g : it->second) family.Remove(g);
+    it = gauges.erase(it);
+  }
+}
+
 }  // namespace
 
 std::string_view Name(StateCondition condition) {
@@ -47,6 +61,8 @@ StateMetrics::StateMetrics(std::size_t max_event_types)
       max_event_types_(max_event_types),
       runs_(metrics::RegisterFamily(prometheus::BuildGauge(), metrics::kRuns,
                                     *registry_)),
+      tracked_steps_(metrics::RegisterFamily(
+          prometheus::BuildGauge(), metrics::kTrackedSteps, *registry_)),
       runs_finished_(metrics::RegisterFamily(
           prometheus::BuildCounter(), metrics::kRunsFinished, *registry_)),
       run_duration_(metrics::RegisterFamily(prometheus::BuildHistogram(),
@@ -98,14 +114,7 @@ StateMetrics::StateMetrics(std::size_t max_event_types)
 void StateMetrics::UpdateRuns(const RunTracker& tracker) {
   const auto counts = tracker.CountsByProject();
   // Projects whose runs are all gone lose their series.
-  for (auto it = run_gauges_.begin(); it != run_gauges_.end();) {
-    if (counts.count(it->first)) {
-      ++it;
-      continue;
-    }
-    for (prometheus::Gauge* g : it->second) runs_.Remove(g);
-    it = run_gauges_.erase(it);
-  }
+  RemoveGone(runs_, run_gauges_, counts);
   for (const auto& [project, by_state] : counts) {
     auto& gauges = run_gauges_[project];
     const std::string label = SanitizeLabelValue(project, kMaxLabelBytes);
@@ -132,6 +141,7 @@ void StateMetrics::UpdateRuns(const RunTracker& tracker) {
       gauges.pop_back();
     }
   }
+  UpdateTrackedSteps(tracker);
   for (const auto& [key, ended] : tracker.last_success()) {
     auto& gauge = last_success_gauges_[key];
     if (!gauge) {
@@ -143,6 +153,24 @@ void StateMetrics::UpdateRuns(const RunTracker& tracker) {
   }
   tracked_runs_.Add({}).Set(static_cast<double>(tracker.tracked().size()));
   known_runs_.Add({}).Set(static_cast<double>(tracker.known_runs()));
+}
+
+void StateMetrics::UpdateTrackedSteps(const RunTracker& tracker) {
+  const auto steps = tracker.TrackedStepsByProject();
+  RemoveGone(tracked_steps_, step_gauges_, steps);
+  for (const auto& [project, by_state] : steps) {
+    auto& gauges = step_gauges_[project];
+    if (gauges[0] == nullptr) {
+      const std::string label = SanitizeLabelValue(project, kMaxLabelBytes);
+      for (std::size_t s = 0; s < kStepStates.size(); ++s) {
+        gauges[s] = &tracked_steps_.Add(
+            {{"project", label}, {"state", std::string(Name(kStepStates[s]))}});
+      }
+    }
+    for (std::size_t s = 0; s < kStepStates.size(); ++s) {
+      gauges[s]->Set(static_cast<double>(by_state[s]));
+    }
+  }
 }
 
 void StateMetrics::RecordFinished(const std::vector<FinishedRun>& finished) {

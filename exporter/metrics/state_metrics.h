@@ -7,6 +7,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -47,10 +48,13 @@ class StateMetrics {
   prometheus::Registry& registry() { return *registry_; }
 
  private:
+  void UpdateTrackedSteps(const RunTracker& tracker);
+
   std::shared_ptr<prometheus::Registry> registry_;
   std::size_t max_event_types_;
 
   prometheus::Family<prometheus::Gauge>& runs_;
+  prometheus::Family<prometheus::Gauge>& tracked_steps_;
   prometheus::Family<prometheus::Counter>& runs_finished_;
   prometheus::Family<prometheus::Histogram>& run_duration_;
   prometheus::Family<prometheus::Gauge>& last_success_;
@@ -72,6 +76,7 @@ class StateMetrics {
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*>
       last_success_gauges_;
   std::map<std::string, std::vector<prometheus::Gauge*>> run_gauges_;
+  std::map<std::string, std::array<prometheus::Gauge*, 5>> step_gauges_;
 };
 
 }  // namespace pe

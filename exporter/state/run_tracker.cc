@@ -17,6 +17,20 @@ std::optional<double> FallbackEnd(const RunRow& row) {
   return row.created_at;
 }
 
+// The projects with any non-zero count, by name.
+template <typename Counts>
+std::map<std::string, Counts> NonZeroByProject(
+    const std::vector<std::string>& projects,
+    const std::vector<Counts>& counts) {
+  std::map<std::string, Counts> out;
+  for (std::size_t i = 0; i < projects.size(); ++i) {
+    bool any = false;
+    for (auto n : counts[i]) any = any || n != 0;
+    if (any) out.emplace(projects[i], counts[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<double> TrackedRun::LastProgress() const {
@@ -33,6 +47,7 @@ uint32_t RunTracker::InternProject(const std::string& project) {
   const auto index = static_cast<uint32_t>(projects_.size());
   projects_.push_back(project);
   counts_.emplace_back();
+  tracked_steps_.emplace_back();
   project_index_.emplace(project, index);
   return index;
 }
@@ -51,12 +66,21 @@ bool RunTracker::Trackable(const RunRow& row,
   return now - *window_start <= options_.recent_window_seconds;
 }
 
+void RunTracker::CountSteps(const TrackedRun& run, int sign) {
+  StepCounts& counts = tracked_steps_[InternProject(run.row.project)];
+  for (std::size_t s = 0; s < counts.size(); ++s) {
+    counts[s] += sign * run.steps.counts[s];
+  }
+}
+
 void RunTracker::Track(const RunRow& row, std::optional<double> window_start) {
   auto [it, inserted] = tracked_.try_emplace(row.run_id);
   TrackedRun& t = it->second;
   if (!inserted && t.row == row && t.window_start == window_start) return;
   if (t.window_start) by_window_start_.erase({*t.window_start, row.run_id});
+  if (!inserted) CountSteps(t, -1);  // the project may change
   t.row = row;
+  CountSteps(t, +1);
   t.window_start = window_start;
   if (window_start) by_window_start_.emplace(*window_start, row.run_id);
   changes_.changed.insert(row.run_id);
@@ -69,6 +93,7 @@ void RunTracker::Untrack(const std::string& run_id) {
   if (it->second.window_start) {
     by_window_start_.erase({*it->second.window_start, run_id});
   }
+  CountSteps(it->second, -1);
   tracked_.erase(it);
   changes_.changed.erase(run_id);
   changes_.removed.insert(run_id);
@@ -190,7 +215,9 @@ void RunTracker::Remove(const std::string& run_id) {
 void RunTracker::SetSteps(const std::string& run_id, StepSummary steps) {
   auto it = tracked_.find(run_id);
   if (it == tracked_.end() || it->second.steps == steps) return;
+  CountSteps(it->second, -1);
   it->second.steps = std::move(steps);
+  CountSteps(it->second, +1);
   changes_.changed.insert(run_id);
 }
 
@@ -232,14 +259,12 @@ void RunTracker::Expire(double now) {
 
 std::map<std::string, RunTracker::StateCounts> RunTracker::CountsByProject()
     const {
-  std::map<std::string, StateCounts> out;
-  for (std::size_t i = 0; i < projects_.size(); ++i) {
-    const StateCounts& c = counts_[i];
-    bool any = false;
-    for (auto n : c) any = any || n != 0;
-    if (any) out.emplace(projects_[i], c);
-  }
-  return out;
+  return NonZeroByProject(projects_, counts_);
+}
+
+std::map<std::string, RunTracker::StepCounts>
+RunTracker::TrackedStepsByProject() const {
+  return NonZeroByProject(projects_, tracked_steps_);
 }
 
 RunTracker::Changes RunTracker::TakeChanges() {

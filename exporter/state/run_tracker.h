@@ -92,6 +92,10 @@ class RunTracker {
   // Runs per project and state (index: RunState, kUnknown included).
   using StateCounts = std::array<int64_t, 8>;
   std::map<std::string, StateCounts> CountsByProject() const;
+  // Steps of the tracked runs per project and step state (index: StepState,
+  // kUnknown not counted); projects whose tracked runs have no step omitted.
+  using StepCounts = std::array<int64_t, 5>;
+  std::map<std::string, StepCounts> TrackedStepsByProject() const;
   // Latest end of a succeeded run per (project, phase).
   // (project, phase) pairs, looked up by string_view pairs without a copy.
   struct PairLess {
@@ -137,6 +141,9 @@ class RunTracker {
                  double now) const;
   void Track(const RunRow& row, std::optional<double> window_start);
   void Untrack(const std::string& run_id);
+  // Adds (sign +1) or takes away (-1) a tracked run's steps from
+  // tracked_steps_.
+  void CountSteps(const TrackedRun& run, int sign);
   void NoteSuccess(const RunRow& row);
   void Finish(const RunRow& row);
 
@@ -147,7 +154,8 @@ class RunTracker {
   FlatStringMap<Known> known_;
   std::vector<std::string> projects_;
   std::unordered_map<std::string, uint32_t> project_index_;
-  std::vector<StateCounts> counts_;  // by project index
+  std::vector<StateCounts> counts_;        // by project index
+  std::vector<StepCounts> tracked_steps_;  // by project index
   std::map<std::string, TrackedRun> tracked_;
   // Tracked terminal runs by window start, so that expiry visits only the
   // runs it removes.

@@ -145,31 +145,46 @@ TEST_F(PollerTest, FollowsInsertsAndUpdatesIncrementally) {
   db.AddStep("01NEW", "s1", "running", "2025-12-05T10:58:00");
   db.AddEvent("01NEW", "run_started", "info", "2025-12-05T10:58:00");
   poller->PollOnce();
-  EXPECT_EQ(Value("pipeline_run_status{run_id=\"01NEW\",project=\"proj-c\","
-                  "phase=\"phase5_execution\",state=\"running\"}"),
+  EXPECT_EQ(Value("pipeline_run_status{run_id=\"01NEW\",state=\"running\"}"),
+            1);
+  EXPECT_EQ(Value("pipeline_run_info{run_id=\"01NEW\",project=\"proj-c\","
+                  "phase=\"phase5_execution\",workstream=\"\"}"),
             1);
   EXPECT_EQ(Value("pipeline_runs{project=\"proj-c\",state=\"running\"}"), 1);
 
   db.SetStepState("01NEW", "s1", "completed", "2025-12-05T10:59:00");
   db.AddEvent("01NEW", "step_completed", "info", "2025-12-05T10:59:00");
   poller->PollOnce();
-  EXPECT_EQ(Value("pipeline_run_steps{run_id=\"01NEW\",project=\"proj-c\","
-                  "phase=\"phase5_execution\",state=\"completed\"}"),
+  EXPECT_EQ(Value("pipeline_run_steps{run_id=\"01NEW\",state=\"completed\"}"),
+            1);
+  EXPECT_FALSE(Value("pipeline_run_steps{run_id=\"01NEW\",state=\"running\"}"))
+      << "a step state with no step has no series";
+  EXPECT_EQ(Value("pipeline_tracked_steps{project=\"proj-c\","
+                  "state=\"completed\"}"),
             1);
   EXPECT_EQ(Value("pipeline_run_last_progress_timestamp_seconds{run_id="
-                  "\"01NEW\",project=\"proj-c\",phase=\"phase5_execution\"}"),
+                  "\"01NEW\"}"),
             kNow - 60);
 
   db.SetRunState("01NEW", "succeeded", "2025-12-05T10:59:30");
   db.AddEvent("01NEW", "run_completed", "info", "2025-12-05T10:59:30");
   poller->PollOnce();
-  EXPECT_EQ(Value("pipeline_run_status{run_id=\"01NEW\",project=\"proj-c\","
-                  "phase=\"phase5_execution\",state=\"succeeded\"}"),
+  EXPECT_EQ(Value("pipeline_run_status{run_id=\"01NEW\",state=\"succeeded\"}"),
             1);
-  EXPECT_FALSE(
-      Value("pipeline_run_status{run_id=\"01NEW\",project=\"proj-c\","
-            "phase=\"phase5_execution\",state=\"running\"}"))
+  EXPECT_FALSE(Value("pipeline_run_status{run_id=\"01NEW\",state=\"running\"}"))
       << "only the current state has a series";
+  EXPECT_FALSE(
+      Value("pipeline_run_steps{run_id=\"01NEW\",state=\"completed\"}"))
+      << "an ended run's steps are no longer exposed per run";
+  EXPECT_FALSE(
+      Value("pipeline_run_last_progress_timestamp_seconds{run_id="
+            "\"01NEW\"}"));
+  EXPECT_EQ(Value("pipeline_run_end_timestamp_seconds{run_id=\"01NEW\"}"),
+            kNow - 30);
+  EXPECT_EQ(Value("pipeline_tracked_steps{project=\"proj-c\","
+                  "state=\"completed\"}"),
+            1)
+      << "but they still count in their project's tracked steps";
   EXPECT_EQ(Value("pipeline_runs_finished_total{project=\"proj-c\",state="
                   "\"succeeded\"}"),
             1);
@@ -193,9 +208,8 @@ TEST_F(PollerTest, NoticesRunsThatChangeWithoutAnEventAtTheResync) {
   db.SetRunState("01RUNNING", "canceled", "2025-12-05T10:59:00");
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   poller->PollOnce();
-  EXPECT_EQ(Value("pipeline_run_status{run_id=\"01RUNNING\",project=\"proj-a\","
-                  "phase=\"phase5_execution\",state=\"canceled\"}"),
-            1);
+  EXPECT_EQ(
+      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"canceled\"}"), 1);
   EXPECT_EQ(Value("pipeline_runs_finished_total{project=\"proj-a\","
                   "state=\"canceled\"}"),
             1);
@@ -219,7 +233,7 @@ TEST_F(PollerTest, StartUpTakesEachTrackedRunsLatestEventTime) {
 
   auto progress = [&](const std::string& run) {
     return Value("pipeline_run_last_progress_timestamp_seconds{run_id=\"" +
-                 run + "\",project=\"proj-a\",phase=\"phase5_execution\"}");
+                 run + "\"}");
   };
   EXPECT_EQ(progress("01TALKER"), kNow - 20 * 60);  // its newest event
   EXPECT_EQ(progress("01QUIET"), kNow - 3600 + 5);  // its start

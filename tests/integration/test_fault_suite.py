@@ -849,10 +849,17 @@ def wait_clock(ctx, offset_seconds):
 
 def assert_run_times_are_the_databases(t, ctx):
     samples = ctx.metrics()
-    rows = wf.query(ctx.db, "SELECT run_id, created_at, ended_at FROM runs")
-    for run_id, created, ended in rows:
-        for name, text in (("pipeline_run_created_timestamp_seconds", created),
-                           ("pipeline_run_end_timestamp_seconds", ended)):
+    rows = wf.query(
+        ctx.db, "SELECT run_id, created_at, started_at, ended_at FROM runs")
+    for run_id, created, started, ended in rows:
+        # Creation is exposed while a run is active, its end once it ended.
+        if ended:
+            times = [("pipeline_run_end_timestamp_seconds", ended)]
+        else:
+            times = [("pipeline_run_created_timestamp_seconds", created)]
+        if started:
+            times.append(("pipeline_run_start_timestamp_seconds", started))
+        for name, text in times:
             values = [v for labels, v in lib.series(samples, name).items()
                       if dict(labels)["run_id"] == run_id]
             t.assertEqual(len(values), 1, "%s %s" % (name, run_id))

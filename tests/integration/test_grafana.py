@@ -43,11 +43,17 @@ KEY_PANELS = {
         "Time since last successful poll", "Archival results",
         "Archives created (time range)", "Worker backlog", "Archive volume free",
     ],
+    # Shown for a failed (ended) run.
     "pipeline-run": [
-        "State", "Project / phase / workstream", "Step progress", "Created",
-        "Steps by state", "Failure",
+        "State", "Project / phase / workstream", "Failure",
     ],
 }
+# Per-run panels whose series (steps, creation, last progress) exist only
+# while a run is active: shown for a running run.
+ACTIVE_RUN_KEY_PANELS = [
+    "Step progress", "Created", "Since last progress", "Steps by state",
+    "Steps by state over time",
+]
 
 
 def load_dashboard(uid):
@@ -114,23 +120,43 @@ def base_values(project=".*", phase=".*", run_id="none"):
             "report_base_url": "http://localhost:8080/reports"}
 
 
-_REFERENCE_ROW = re.compile(r"^\| `([a-zA-Z_:][a-zA-Z0-9_:]*)` \| (\w+) \|", re.M)
+_REFERENCE_ROW = re.compile(r"^\| `([a-zA-Z_:][a-zA-Z0-9_:]*)` \| (\w+) \|([^|]*)\|", re.M)
 # Series that come from Prometheus itself rather than the exporter.
 PROMETHEUS_SERIES = {"up", "scrape_duration_seconds", "ALERTS"}
 
 
-def documented_metrics(source_dir):
-    """Series names of the README's metrics reference (histograms expanded)."""
+def documented_labels(source_dir):
+    """{series name: its label names} of the README's metrics reference
+    (histograms expanded, job and instance added as Prometheus does)."""
     with open(os.path.join(source_dir, "README.md"), encoding="utf-8") as f:
         readme = f.read()
     begin = readme.index("<!-- metrics-reference:begin -->")
     end = readme.index("<!-- metrics-reference:end -->")
-    names = set()
-    for name, kind in _REFERENCE_ROW.findall(readme[begin:end]):
-        names.add(name)
+    labels = {}
+    for name, kind, label_cell in _REFERENCE_ROW.findall(readme[begin:end]):
+        names = set(re.findall(r"`([a-zA-Z_][a-zA-Z0-9_]*)`", label_cell)) | {"job", "instance"}
+        labels[name] = names
         if kind == "histogram":
-            names.update(name + suffix for suffix in ("_bucket", "_sum", "_count"))
-    return names
+            labels[name + "_bucket"] = names | {"le"}
+            labels[name + "_sum"] = names
+            labels[name + "_count"] = names
+    return labels
+
+
+def documented_metrics(source_dir):
+    """Series names of the README's metrics reference (histograms expanded)."""
+    return set(documented_labels(source_dir))
+
+
+_SELECTOR = re.compile(r"\b(pipeline_[a-z0-9_]+)\s*\{([^}]*)\}")
+_MATCHER = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)")
+
+
+def selector_labels(expr):
+    """(metric, label) for every label matcher of a pipeline_* selector."""
+    for name, matchers in _SELECTOR.findall(expr):
+        for label in _MATCHER.findall(re.sub(r'"(?:[^"\\]|\\.)*"', '""', matchers)):
+            yield name, label
 
 
 def load_yaml(path):
@@ -338,6 +364,20 @@ class DashboardStructureTest(unittest.TestCase):
                     self.assertTrue(names, "no metric in %r" % expr)
                     self.assertEqual(names - known - PROMETHEUS_SERIES, set())
 
+    def test_selectors_only_match_labels_their_metric_has(self):
+        # A matcher on a label the series lacks matches nothing (or, with the
+        # All value .*, everything): e.g. project on pipeline_run_status, which
+        # is selected through a join on pipeline_run_info instead.
+        labels = documented_labels(ARGS.source_dir)
+        self.assertIn("project", labels["pipeline_run_info"])
+        self.assertNotIn("project", labels["pipeline_run_status"])
+        for uid in DASHBOARD_FILES:
+            for where, expr, _ in expressions(load_dashboard(uid)):
+                with self.subTest(uid=uid, where=where):
+                    for name, label in selector_labels(expr):
+                        if name in labels:
+                            self.assertIn(label, labels[name], "%s has no label %s" % (name, label))
+
     def test_substitute_replaces_every_variable_form(self):
         values = base_values(project="a|b", run_id="R1")
         self.assertEqual(
@@ -454,6 +494,24 @@ class DashboardQueriesTest(unittest.TestCase):
                         for labels in lib.series(samples, "pipeline_run_failure_info"))
         cls.run_id = next(r for r in failed if has('pipeline_run_info{run_id="%s"}' % r))
 
+        # An active run for the panels whose series exist only while a run is
+        # active: the running run with steps that has gone longest without
+        # progress (most likely a stalled one, which stays running).
+        active = ('topk(1, (time() - pipeline_run_last_progress_timestamp_seconds) '
+                  'and on (job, instance, run_id) pipeline_run_status{state="running"} '
+                  'and on (job, instance, run_id) pipeline_run_steps '
+                  'and on (job, instance, run_id) pipeline_run_created_timestamp_seconds)')
+        lib.wait_until(lambda: has(active), timeout=60, interval=0.5,
+                       message="Prometheus to hold %s" % active, daemon=cls.exporter)
+        ok, data = prometheus_query(cls.prometheus_url, active)
+        cls.active_run_id = data["result"][0]["metric"]["run_id"]
+
+    def run_labels(self, run_id):
+        ok, data = self.query('pipeline_run_info{job="%s", run_id="%s"}' % (JOB, run_id))
+        self.assertTrue(ok, data)
+        self.assertTrue(data["result"], "no pipeline_run_info for %s" % run_id)
+        return data["result"][0]["metric"]
+
     def query(self, expr):
         return prometheus_query(self.prometheus_url, expr)
 
@@ -485,6 +543,44 @@ class DashboardQueriesTest(unittest.TestCase):
                         ok, data = self.query(promql)
                         self.assertTrue(ok, data)
                         self.assertGreater(result_count(data), 0, "no data")
+
+    def test_active_run_panels_return_data_for_an_active_run(self):
+        values = base_values(run_id=self.active_run_id)
+        panels = {p["title"]: p for p in all_panels(load_dashboard("pipeline-run"))}
+        for title in ACTIVE_RUN_KEY_PANELS:
+            for target in panels[title]["targets"]:
+                promql = substitute(target["expr"], values)
+                with self.subTest(panel=title, target=target["refId"], query=promql):
+                    ok, data = self.query(promql)
+                    self.assertTrue(ok, data)
+                    self.assertGreater(result_count(data), 0, "no data")
+
+    def test_project_and_phase_filters_select_runs_through_pipeline_run_info(self):
+        # Choosing the run's project and phase keeps it, with those labels;
+        # choosing another project drops it.
+        panels = {p["title"]: p for p in all_panels(load_dashboard("pipeline-overview"))}
+        cases = [("Failed, partial and quarantined runs", self.run_id),
+                 ("Active runs", self.active_run_id)]
+        for title, run_id in cases:
+            labels = self.run_labels(run_id)
+            for target in panels[title]["targets"]:
+                with self.subTest(panel=title, target=target["refId"], run_id=run_id):
+                    chosen = base_values(project=labels["project"],
+                                         phase=labels["phase"])
+                    ok, data = self.query(substitute(target["expr"], chosen))
+                    self.assertTrue(ok, data)
+                    rows = [r["metric"] for r in data["result"]]
+                    matching = [r for r in rows if r.get("run_id") == run_id]
+                    self.assertEqual(len(matching), 1, "%s not once in %r" % (run_id, rows))
+                    (row,) = matching
+                    self.assertEqual((row["project"], row["phase"]),
+                                     (labels["project"], labels["phase"]))
+                    self.assertTrue(all(r["project"] == labels["project"] and
+                                        r["phase"] == labels["phase"] for r in rows), rows)
+                    other = base_values(project="no-such-project")
+                    ok, data = self.query(substitute(target["expr"], other))
+                    self.assertTrue(ok, data)
+                    self.assertEqual(data["result"], [])
 
     def test_variables_list_projects_phases_jobs_and_runs(self):
         values = base_values(run_id=self.run_id)

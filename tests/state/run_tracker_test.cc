@@ -99,6 +99,48 @@ TEST(RunTrackerTest, KeepsCountsPerProjectAndStateThroughUpdatesAndPrunes) {
   EXPECT_EQ(t.known_runs(), 2u);
 }
 
+StepSummary Steps(int completed, int failed) {
+  StepSummary s;
+  s.counts[static_cast<int>(StepState::kCompleted)] = completed;
+  s.counts[static_cast<int>(StepState::kFailed)] = failed;
+  return s;
+}
+
+TEST(RunTrackerTest, TrackedStepsFollowTheRunsWhileTheyAreTracked) {
+  constexpr int kCompleted = static_cast<int>(StepState::kCompleted);
+  constexpr int kFailed = static_cast<int>(StepState::kFailed);
+  RunTracker t = MakeTracker();
+  t.Reconcile({MakeRun("a", RunState::kRunning, std::nullopt, "x"),
+               MakeRun("b", RunState::kFailed, kNow - 60, "x"),
+               MakeRun("c", RunState::kRunning, std::nullopt, "y"),
+               MakeRun("old", RunState::kFailed, kNow - 9000, "x")},
+              kNow, false);
+  t.SetSteps("a", Steps(2, 0));
+  t.SetSteps("b", Steps(1, 1));
+  t.SetSteps("c", Steps(3, 0));
+  t.SetSteps("old", Steps(0, 5));  // not tracked: not counted
+  auto steps = t.TrackedStepsByProject();
+  EXPECT_EQ(steps["x"][kCompleted], 3);
+  EXPECT_EQ(steps["x"][kFailed], 1);
+  EXPECT_EQ(steps["y"][kCompleted], 3);
+
+  t.SetSteps("a", Steps(2, 1));  // replaced, not added
+  EXPECT_EQ(t.TrackedStepsByProject()["x"][kFailed], 2);
+
+  t.Upsert(MakeRun("c", RunState::kRunning, std::nullopt, "x"), kNow);
+  steps = t.TrackedStepsByProject();
+  EXPECT_EQ(steps["x"][kCompleted], 6) << "c's steps move with its project";
+  EXPECT_EQ(steps.count("y"), 0u) << "a project with no tracked step vanishes";
+
+  t.Expire(kNow + 3600);  // b's window is over
+  steps = t.TrackedStepsByProject();
+  EXPECT_EQ(steps["x"][kCompleted], 5);
+  EXPECT_EQ(steps["x"][kFailed], 1);
+  t.Remove("a");
+  t.Remove("c");
+  EXPECT_TRUE(t.TrackedStepsByProject().empty());
+}
+
 TEST(RunTrackerTest, PrunedRunsStopBeingTrackedAtOnce) {
   RunTracker t = MakeTracker();
   t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
