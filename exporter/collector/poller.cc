@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "exporter/common/label_value.h"
 #include "exporter/common/log.h"
 
 namespace pe {
@@ -201,6 +202,11 @@ Status Poller::RefreshPendingSteps() {
     if (tracker_.IsTracked(*it)) {
       auto steps = reader_.Steps(*it);
       if (!steps.ok()) return steps.status();
+      // Kept as it is exposed (one line, bounded) rather than as read (up to
+      // 4 KiB): the tracked run's reason is only ever rendered, and
+      // rendering it again gives the same text.
+      steps->failed_reason = SanitizeReason(steps->failed_reason,
+                                            config_.failure_reason_max_length);
       tracker_.SetSteps(*it, std::move(steps.value()));
     }
     it = pending_steps_.erase(it);

@@ -69,6 +69,28 @@ TEST(SanitizeReasonTest, EmptyAndBlankGiveEmpty) {
   EXPECT_EQ(SanitizeReason("\n \n\t\n", 120), "");
 }
 
+// The poller keeps a tracked run's reason sanitized, and rendering
+// sanitizes it again: that must not change it.
+TEST(SanitizeReasonTest, SanitizingTwiceChangesNothing) {
+  const std::string inputs[] = {
+      "plain message\nsecond line",
+      "Traceback (most recent call last):\n  File \"x.py\"\nValueError: "
+      "bad",
+      "Traceback only",
+      "  tabs\tand\x01controls\x7f  ",
+      "bad utf8 \xff\xfe here",
+      std::string(300, 'x') + " tail",
+      "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac",
+      "...",
+      ""};
+  for (std::size_t max : {1u, 3u, 4u, 10u, 120u}) {
+    for (const std::string& in : inputs) {
+      const std::string once = SanitizeReason(in, max);
+      EXPECT_EQ(SanitizeReason(once, max), once) << in << " at " << max;
+    }
+  }
+}
+
 TEST(SanitizeLabelValueTest, KeepsNonAsciiAndSpaces) {
   EXPECT_EQ(SanitizeLabelValue("projet été 1", 64), "projet été 1");
 }
