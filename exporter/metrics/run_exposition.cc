@@ -1,5 +1,8 @@
 #include "exporter/metrics/run_exposition.h"
 
+#include <system_error>
+#include <thread>
+
 #include "exporter/common/label_value.h"
 #include "exporter/metrics/metric_defs.h"
 #include "exporter/metrics/sample_writer.h"
@@ -107,8 +110,34 @@ void RunExposition::Apply(const RunTracker::Changes& changes,
     buckets_[b].runs.insert(id);
     dirty.insert(b);
   }
-  for (std::size_t b : dirty) RenderBucket(buckets_[b], tracker);
+  RenderBuckets({dirty.begin(), dirty.end()}, tracker);
   dirty_ = dirty_ || !dirty.empty();
+}
+
+void RunExposition::RenderBuckets(const std::vector<std::size_t>& dirty,
+                                  const RunTracker& tracker) {
+  // A start-up or a resync renders every bucket: the second half on a
+  // second thread (each bucket is written by one thread only, the tracker
+  // is only read). A usual poll renders a few buckets on this one.
+  const std::size_t half = dirty.size() / 2;
+  if (half < kParallelBuckets) {
+    for (std::size_t b : dirty) RenderBucket(buckets_[b], tracker);
+    return;
+  }
+  const auto render = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      RenderBucket(buckets_[dirty[i]], tracker);
+    }
+  };
+  std::thread second;
+  try {
+    second = std::thread(render, half, dirty.size());
+  } catch (const std::system_error&) {  // no thread to be had: this one
+    render(0, dirty.size());
+    return;
+  }
+  render(0, half);
+  second.join();
 }
 
 void RunExposition::RenderBucket(Bucket& bucket, const RunTracker& tracker) {

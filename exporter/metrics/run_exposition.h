@@ -43,7 +43,12 @@ class RunExposition {
     std::set<std::string> runs;
     std::array<Part, kFamilies> text;
   };
+  // Below this many buckets on each side, a second thread costs more than
+  // it saves.
+  static constexpr std::size_t kParallelBuckets = 64;
   std::size_t BucketOf(const std::string& run_id) const;
+  void RenderBuckets(const std::vector<std::size_t>& dirty,
+                     const RunTracker& tracker);
   void RenderBucket(Bucket& bucket, const RunTracker& tracker);
 
   std::size_t reason_max_bytes_;

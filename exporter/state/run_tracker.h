@@ -96,18 +96,27 @@ class RunTracker {
   // kUnknown not counted); projects whose tracked runs have no step omitted.
   using StepCounts = std::array<int64_t, 5>;
   std::map<std::string, StepCounts> TrackedStepsByProject() const;
-  // Latest end of a succeeded run per (project, phase).
-  // (project, phase) pairs, looked up by string_view pairs without a copy.
-  struct PairLess {
+  // Latest end of a succeeded run per (project, phase), looked up by
+  // string_view pairs without a copy (a full read looks up most rows).
+  struct PairHash {
+    using is_transparent = void;
+    template <typename P>
+    std::size_t operator()(const P& p) const {
+      const std::size_t h = std::hash<std::string_view>{}(p.first);
+      return h ^ (std::hash<std::string_view>{}(p.second) +
+                  0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+    }
+  };
+  struct PairEqual {
     using is_transparent = void;
     template <typename A, typename B>
     bool operator()(const A& a, const B& b) const {
-      return std::pair<std::string_view, std::string_view>(a.first, a.second) <
-             std::pair<std::string_view, std::string_view>(b.first, b.second);
+      return std::string_view(a.first) == std::string_view(b.first) &&
+             std::string_view(a.second) == std::string_view(b.second);
     }
   };
-  using LastSuccess =
-      std::map<std::pair<std::string, std::string>, double, PairLess>;
+  using LastSuccess = std::unordered_map<std::pair<std::string, std::string>,
+                                         double, PairHash, PairEqual>;
   const LastSuccess& last_success() const { return last_success_; }
 
   // What happened since the previous call.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace pe {
 namespace {
@@ -70,6 +71,49 @@ TEST(RunExpositionTest, AnEndedRunKeepsItsStateStartEndAndFailureOnly) {
     EXPECT_EQ(lines[kLastProgress], "") << Name(state);
     EXPECT_EQ(lines[kFailure].empty(), !pe::HasFailure(state)) << Name(state);
   }
+}
+
+std::string Join(const std::vector<RunExposition::Part>& parts) {
+  std::string out;
+  for (const auto& part : parts) out += *part;
+  return out;
+}
+
+// A start-up renders every bucket, half of them on a second thread; a poll
+// renders a few on the poller's. Both give the same text.
+TEST(RunExpositionTest, RenderingAllBucketsAtOnceGivesWhatSmallPollsGive) {
+  RunTracker tracker(RunTracker::Options{3600, 100000});
+  std::vector<RunRow> rows;
+  for (int i = 0; i < 5000; ++i) {
+    TrackedRun run =
+        MakeRun(i % 3 == 0 ? RunState::kFailed : RunState::kRunning);
+    run.row.run_id = "run-" + std::to_string(i);
+    run.row.project = "proj-" + std::to_string(i % 7);
+    if (run.row.ended_at) run.row.ended_at = 1'000'000 - i % 3000;
+    rows.push_back(run.row);
+  }
+  tracker.Reconcile(rows, 1'000'000, false);
+  const RunTracker::Changes all = tracker.TakeChanges();
+  ASSERT_EQ(all.changed.size(), 5000u);
+
+  RunExposition at_once(120);
+  at_once.Apply(all, tracker);
+
+  RunExposition in_polls(120);
+  RunTracker::Changes poll;
+  for (const std::string& id : all.changed) {
+    poll.changed.insert(id);
+    if (poll.changed.size() == 20) {  // at most 20 buckets each
+      in_polls.Apply(poll, tracker);
+      poll.changed.clear();
+    }
+  }
+  in_polls.Apply(poll, tracker);
+
+  const std::string text = Join(at_once.Parts());
+  EXPECT_EQ(text, Join(in_polls.Parts()));
+  EXPECT_NE(text.find("pipeline_run_info{run_id=\"run-4999\""),
+            std::string::npos);
 }
 
 }  // namespace
