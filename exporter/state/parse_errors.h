@@ -8,6 +8,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "exporter/common/timestamp.h"
+
 namespace pe {
 
 // Counts unparsable values found in the database, by field ("runs.ended_at").
@@ -22,6 +24,17 @@ class ParseErrors {
   // Parses a timestamp column; counts and logs a failure (not NULL/empty).
   std::optional<double> Timestamp(std::string_view field, std::string_view key,
                                   const char* raw);
+
+  // The same, the row's key made by key() only when the value is bad: for
+  // keys built per row (a step's run and step id).
+  template <typename KeyFn>
+  std::optional<double> TimestampKeyedBy(std::string_view field, KeyFn&& key,
+                                         const char* raw) {
+    if (raw == nullptr || *raw == '\0') return std::nullopt;
+    auto parsed = ParseTimestamp(raw);
+    if (!parsed) Report(field, key(), raw);
+    return parsed;
+  }
 
   void Report(std::string_view field, std::string_view key,
               std::string_view raw);

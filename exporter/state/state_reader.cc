@@ -324,6 +324,7 @@ StateReader::LatestEventTimes(
     out.clear();
     if (wanted.empty()) return Status::Ok();
     std::unordered_set<std::string_view> seen;
+    seen.reserve(wanted.size());
     SQLite::Statement q(*db_,
                         "SELECT id, run_id, timestamp FROM events "
                         "WHERE run_id IS NOT NULL ORDER BY id DESC");
@@ -450,10 +451,11 @@ Result<StepSummary> StateReader::Steps(const std::string& run_id) {
     while (q.executeStep()) {
       const std::string step_id = String(q, 0);
       const StepState state = ParseStepState(String(q, 2));
-      const std::string key = run_id + "/" + step_id;
+      const auto key = [&] { return run_id + "/" + step_id; };
       auto started =
-          parse_errors_->Timestamp("steps.started_at", key, Text(q, 3));
-      auto ended = parse_errors_->Timestamp("steps.ended_at", key, Text(q, 4));
+          parse_errors_->TimestampKeyedBy("steps.started_at", key, Text(q, 3));
+      auto ended =
+          parse_errors_->TimestampKeyedBy("steps.ended_at", key, Text(q, 4));
       if (state == StepState::kUnknown) {
         ++summary.unknown;
       } else {
