@@ -76,7 +76,8 @@ class StateMetrics {
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*>
       last_success_gauges_;
   std::map<std::string, std::vector<prometheus::Gauge*>> run_gauges_;
-  std::map<std::string, std::array<prometheus::Gauge*, 5>> step_gauges_;
+  std::map<std::string, std::array<prometheus::Gauge*, kStepStates.size()>>
+      step_gauges_;
 };
 
 }  // namespace pe

@@ -2,17 +2,14 @@
 
 #include "exporter/common/label_value.h"
 #include "exporter/common/log.h"
-#include "exporter/common/timestamp.h"
 
 namespace pe {
 
 std::optional<double> ParseErrors::Timestamp(std::string_view field,
                                              std::string_view key,
                                              const char* raw) {
-  if (raw == nullptr || *raw == '\0') return std::nullopt;
-  auto parsed = ParseTimestamp(raw);
-  if (!parsed) Report(field, key, raw);
-  return parsed;
+  return TimestampKeyedBy(
+      field, [key] { return key; }, raw);
 }
 
 void ParseErrors::Report(std::string_view field, std::string_view key,

@@ -94,7 +94,7 @@ class RunTracker {
   std::map<std::string, StateCounts> CountsByProject() const;
   // Steps of the tracked runs per project and step state (index: StepState,
   // kUnknown not counted); projects whose tracked runs have no step omitted.
-  using StepCounts = std::array<int64_t, 5>;
+  using StepCounts = std::array<int64_t, kStepStates.size()>;
   std::map<std::string, StepCounts> TrackedStepsByProject() const;
   // Latest end of a succeeded run per (project, phase), looked up by
   // string_view pairs without a copy (a full read looks up most rows).
