@@ -226,15 +226,18 @@ void StateMetrics::RecordPoll(std::string_view result, StateCondition condition,
   poll_duration_.Add({}, metrics::PollDurationBuckets())
       .Observe(duration_seconds);
   const bool ok = condition == StateCondition::kOk;
-  state_up_.Add({}).Set(ok ? 1 : 0);
-  for (StateCondition c : kConditions) {
-    state_condition_.Add({{"condition", std::string(Name(c))}})
-        .Set(c == condition ? 1 : 0);
-  }
+  // The success time first: a scrape serializes state_up before it (the
+  // declaration order), so one that sees state_up back at 1 also sees the
+  // new success time, never "readable but stale" (PipelineStateStale).
   if (ok) {
     last_poll_success_.Add({}).Set(now);
   } else {
     poll_errors_.Add({{"condition", std::string(Name(condition))}}).Increment();
+  }
+  state_up_.Add({}).Set(ok ? 1 : 0);
+  for (StateCondition c : kConditions) {
+    state_condition_.Add({{"condition", std::string(Name(c))}})
+        .Set(c == condition ? 1 : 0);
   }
 }
 
