@@ -197,11 +197,21 @@ void RunTracker::ReconcileRow(const RunRow& row, double now) {
 }
 
 void RunTracker::EndReconcile() {
+  // known_ holds no ids: the tracked runs that no row named are found by
+  // theirs, then every run that no row named is forgotten in one pass.
   std::vector<std::string> gone;
-  known_.ForEach([&](std::string_view id, const Known& known) {
-    if (known.generation != generation_) gone.emplace_back(id);
+  for (const auto& [id, run] : tracked_) {
+    const Known* known = known_.Find(id);
+    if (known == nullptr || known->generation != generation_) {
+      gone.push_back(id);
+    }
+  }
+  for (const auto& id : gone) Untrack(id);
+  known_.EraseIf([this](const Known& known) {
+    if (known.generation == generation_) return false;
+    Count(known.project, known.state, -1);
+    return true;
   });
-  for (const auto& id : gone) Remove(id);
 }
 
 void RunTracker::Remove(const std::string& run_id) {

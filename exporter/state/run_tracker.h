@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "exporter/common/flat_string_map.h"
+#include "exporter/common/digest_map.h"
 #include "exporter/state/run_model.h"
 
 namespace pe {
@@ -159,8 +159,9 @@ class RunTracker {
   Options options_;
   uint16_t generation_ = 0;
   bool count_transitions_ = true;
-  // Every run of the database (200k+): compact, see FlatStringMap.
-  FlatStringMap<Known> known_;
+  // Every run of the database (200k+), by a digest of its id: 24 bytes a
+  // run whatever the id's length, see DigestMap.
+  DigestMap<Known> known_;
   std::vector<std::string> projects_;
   std::unordered_map<std::string, uint32_t> project_index_;
   std::vector<StateCounts> counts_;        // by project index
