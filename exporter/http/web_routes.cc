@@ -68,13 +68,20 @@ WebResponse Ready(const SnapshotStore& store) {
 
 }  // namespace
 
-std::vector<std::string_view> WebResponse::BodyPieces() const {
-  if (snapshot == nullptr) return {text};
+const std::vector<std::string_view>& WebResponse::BodyPieces(
+    std::vector<std::string_view>* storage) const {
+  if (snapshot == nullptr) {
+    storage->assign(1, text);
+    return *storage;
+  }
   if (gzip) return snapshot->gzip_pieces();
   return snapshot->pieces();
 }
 
-std::string WebResponse::body() const { return JoinPieces(BodyPieces()); }
+std::string WebResponse::body() const {
+  std::vector<std::string_view> storage;
+  return JoinPieces(BodyPieces(&storage));
+}
 
 std::string LandingPage(std::string_view telemetry_path) {
   const std::string path = HtmlEscape(telemetry_path);

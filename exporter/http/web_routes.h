@@ -40,9 +40,12 @@ struct WebResponse {
   std::shared_ptr<const Snapshot> snapshot;
   bool gzip = false;
 
-  // Bytes to send, in order. With gzip, the first call may compress the
-  // snapshot; a plain snapshot comes as its parts, never joined.
-  std::vector<std::string_view> BodyPieces() const;
+  // Bytes to send, in order: the snapshot's own list of pieces (no copy, see
+  // Snapshot::pieces), or `text` as the one piece of *storage`. With gzip,
+  // the first call may compress the snapshot; a plain snapshot comes as its
+  // parts, never joined.
+  const std::vector<std::string_view>& BodyPieces(
+      std::vector<std::string_view>* storage) const;
   // The body in one piece (tests).
   std::string body() const;
 };

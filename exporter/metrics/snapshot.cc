@@ -108,16 +108,11 @@ Snapshot::Snapshot(std::string body)
           std::make_shared<const std::string>(std::move(body))}) {}
 
 Snapshot::Snapshot(std::vector<Part> parts) : parts_(std::move(parts)) {
-  for (const Part& p : parts_) size_ += p ? p->size() : 0;
-}
-
-std::vector<std::string_view> Snapshot::pieces() const {
-  std::vector<std::string_view> out;
-  out.reserve(parts_.size());
+  pieces_.reserve(parts_.size());
   for (const Part& p : parts_) {
-    if (p && !p->empty()) out.emplace_back(*p);
+    if (p && !p->empty()) pieces_.emplace_back(*p);
+    size_ += p ? p->size() : 0;
   }
-  return out;
 }
 
 const std::string& Snapshot::body() const {
@@ -130,9 +125,12 @@ const std::string& Snapshot::body() const {
   return body_;
 }
 
-std::vector<std::string_view> Snapshot::gzip_pieces() const {
-  std::call_once(gzip_once_, [this] { gzip_ = GzipCompressChunks(pieces()); });
-  return {gzip_.begin(), gzip_.end()};
+const std::vector<std::string_view>& Snapshot::gzip_pieces() const {
+  std::call_once(gzip_once_, [this] {
+    gzip_ = GzipCompressChunks(pieces_);
+    gzip_pieces_.assign(gzip_.begin(), gzip_.end());
+  });
+  return gzip_pieces_;
 }
 
 void SnapshotStore::Publish(std::shared_ptr<const Snapshot> snapshot) {

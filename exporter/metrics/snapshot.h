@@ -26,23 +26,27 @@ class Snapshot {
   Snapshot& operator=(const Snapshot&) = delete;
 
   // The body as views into the parts, in order; valid while the snapshot
-  // lives. What the server sends: no joined copy is made.
-  std::vector<std::string_view> pieces() const;
+  // lives. What the server sends: no joined copy is made, and the list is
+  // built once for every request (8k views at 200k runs: 130 KB that each
+  // concurrent request held before).
+  const std::vector<std::string_view>& pieces() const { return pieces_; }
   std::size_t size() const { return size_; }
   // The whole body in one string (tests, tools). Thread-safe; the first
   // caller joins the parts, concurrent callers wait.
   const std::string& body() const;
   // The gzip form as views into its chunks; valid while the snapshot lives.
   // Thread-safe; the first caller compresses, concurrent callers wait.
-  std::vector<std::string_view> gzip_pieces() const;
+  const std::vector<std::string_view>& gzip_pieces() const;
 
  private:
   const std::vector<Part> parts_;
+  std::vector<std::string_view> pieces_;  // of the non-empty parts
   std::size_t size_ = 0;
   mutable std::once_flag body_once_;
   mutable std::string body_;
   mutable std::once_flag gzip_once_;
   mutable std::vector<std::string> gzip_;
+  mutable std::vector<std::string_view> gzip_pieces_;
 };
 
 // Where the poller publishes and HTTP threads read. Thread-safe.
