@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   const Stats u = Summarize(unchanged), c = Summarize(changed);
   std::printf(
       "database: %s (%zu tracked runs, %ld exposition lines, %.1f MiB)\n",
-      db.c_str(), poller.tracker().tracked().size(), series,
+      db.c_str(), poller.tracker().tracked_count(), series,
       body.size() / 1048576.0);
   std::printf("| measurement | median ms | p95 ms | max ms |\n");
   std::printf("|---|---|---|---|\n");

@@ -292,14 +292,17 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   rowid_watermark_ = max_rowid;
   pending_reread_.clear();  // every run was just read
 
-  for (const auto& [id, run] : tracker_.tracked()) pending_steps_.insert(id);
+  tracker_.ForEachTracked([this](std::string_view id, const TrackedRun&) {
+    pending_steps_.emplace(id);
+  });
   if (Status s = RefreshPendingSteps(); !s.ok()) return s;
 
   if (!initialized_) {
     // Only tracked runs keep an event time (RunTracker::NoteEvent).
     std::unordered_set<std::string_view> tracked;
-    tracked.reserve(tracker_.tracked().size());
-    for (const auto& [id, run] : tracker_.tracked()) tracked.insert(id);
+    tracked.reserve(tracker_.tracked_count());
+    tracker_.ForEachTracked(
+        [&](std::string_view id, const TrackedRun&) { tracked.insert(id); });
     auto latest = reader_.LatestEventTimes(tracked);
     if (!latest.ok()) return latest.status();
     for (const auto& [id, t] : *latest) {
@@ -314,7 +317,7 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   log::Debug("read the whole runs table",
              {{"reason", std::string(reason)},
               {"runs", std::to_string(rows)},
-              {"tracked", std::to_string(tracker_.tracked().size())}});
+              {"tracked", std::to_string(tracker_.tracked_count())}});
   // A full read churns through every row; give the freed heap back.
   malloc_trim(0);
   initialized_ = true;

@@ -93,22 +93,14 @@ RunExposition::RunExposition(std::size_t reason_max_bytes)
   }
 }
 
-std::size_t RunExposition::BucketOf(const std::string& run_id) const {
-  return std::hash<std::string>{}(run_id) % kBuckets;
-}
-
 void RunExposition::Apply(const RunTracker::Changes& changes,
                           const RunTracker& tracker) {
   std::set<std::size_t> dirty;
   for (const auto& id : changes.removed) {
-    const std::size_t b = BucketOf(id);
-    if (buckets_[b].runs.erase(id) > 0) dirty.insert(b);
+    dirty.insert(RunTracker::BucketOf(id));
   }
   for (const auto& id : changes.changed) {
-    if (!tracker.IsTracked(id)) continue;
-    const std::size_t b = BucketOf(id);
-    buckets_[b].runs.insert(id);
-    dirty.insert(b);
+    dirty.insert(RunTracker::BucketOf(id));
   }
   RenderBuckets({dirty.begin(), dirty.end()}, tracker);
   dirty_ = dirty_ || !dirty.empty();
@@ -121,12 +113,12 @@ void RunExposition::RenderBuckets(const std::vector<std::size_t>& dirty,
   // is only read). A usual poll renders a few buckets on this one.
   const std::size_t half = dirty.size() / 2;
   if (half < kParallelBuckets) {
-    for (std::size_t b : dirty) RenderBucket(buckets_[b], tracker);
+    for (std::size_t b : dirty) RenderBucket(b, tracker);
     return;
   }
   const auto render = [&](std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to; ++i) {
-      RenderBucket(buckets_[dirty[i]], tracker);
+      RenderBucket(dirty[i], tracker);
     }
   };
   std::thread second;
@@ -140,29 +132,25 @@ void RunExposition::RenderBuckets(const std::vector<std::size_t>& dirty,
   second.join();
 }
 
-void RunExposition::RenderBucket(Bucket& bucket, const RunTracker& tracker) {
+void RunExposition::RenderBucket(std::size_t b, const RunTracker& tracker) {
   // Rendered first, then joined into strings of exactly their size: the
   // buckets are most of the resident text, and growing them by append
   // would leave up to half of each allocation unused.
   std::vector<RunLines> rendered;
-  rendered.reserve(bucket.runs.size());
   std::array<std::size_t, kFamilies> sizes{};
-  const auto& tracked = tracker.tracked();
-  for (const auto& id : bucket.runs) {
-    auto it = tracked.find(id);
-    if (it == tracked.end()) continue;
-    rendered.push_back(Render(it->second, reason_max_bytes_));
+  tracker.ForEachTrackedInBucket(b, [&](const TrackedRun& run) {
+    rendered.push_back(Render(run, reason_max_bytes_));
     for (std::size_t f = 0; f < kFamilies; ++f) {
       sizes[f] += rendered.back()[f].size();
     }
-  }
+  });
   std::array<std::string, kFamilies> text;
   for (std::size_t f = 0; f < kFamilies; ++f) {
     text[f].reserve(sizes[f]);
     for (const RunLines& lines : rendered) text[f].append(lines[f]);
   }
   for (std::size_t f = 0; f < kFamilies; ++f) {
-    bucket.text[f] = std::make_shared<const std::string>(std::move(text[f]));
+    buckets_[b][f] = std::make_shared<const std::string>(std::move(text[f]));
   }
 }
 
@@ -173,9 +161,7 @@ const std::vector<RunExposition::Part>& RunExposition::Parts() {
   for (std::size_t f = 0; f < kFamilies; ++f) {
     parts_.push_back(headers_[f]);
     for (const Bucket& bucket : buckets_) {
-      if (bucket.text[f] && !bucket.text[f]->empty()) {
-        parts_.push_back(bucket.text[f]);
-      }
+      if (bucket[f] && !bucket[f]->empty()) parts_.push_back(bucket[f]);
     }
   }
   dirty_ = false;

@@ -13,16 +13,16 @@
 namespace pe {
 
 // The per-run families, pre-rendered (kube-state-metrics' design). Runs are
-// spread over fixed buckets (by hash of run id), and each bucket keeps its
-// text per family. A bucket is rendered again only when one of its runs
-// changed, so a poll where 1% of the runs changed renders about 1% of the
-// text, and publishing shares every unchanged bucket with the previous
+// spread over the tracker's fixed buckets (RunTracker::BucketOf), and each
+// bucket keeps its text per family. A bucket is rendered again only when one of
+// its runs changed, so a poll where 1% of the runs changed renders about 1% of
+// the text, and publishing shares every unchanged bucket with the previous
 // snapshot. A run that stops being tracked loses every line at once, so no
 // series lingers.
 class RunExposition {
  public:
   static constexpr std::size_t kFamilies = 8;
-  static constexpr std::size_t kBuckets = 1024;
+  static constexpr std::size_t kBuckets = RunTracker::kBuckets;
   using RunLines = std::array<std::string, kFamilies>;
   using Part = std::shared_ptr<const std::string>;
 
@@ -39,17 +39,14 @@ class RunExposition {
   static RunLines Render(const TrackedRun& run, std::size_t reason_max_bytes);
 
  private:
-  struct Bucket {
-    std::set<std::string> runs;
-    std::array<Part, kFamilies> text;
-  };
+  // A bucket's text per family; its runs are the tracker's.
+  using Bucket = std::array<Part, kFamilies>;
   // Below this many buckets on each side, a second thread costs more than
   // it saves.
   static constexpr std::size_t kParallelBuckets = 64;
-  std::size_t BucketOf(const std::string& run_id) const;
   void RenderBuckets(const std::vector<std::size_t>& dirty,
                      const RunTracker& tracker);
-  void RenderBucket(Bucket& bucket, const RunTracker& tracker);
+  void RenderBucket(std::size_t b, const RunTracker& tracker);
 
   std::size_t reason_max_bytes_;
   std::array<Part, kFamilies> headers_;  // HELP and TYPE lines

@@ -151,7 +151,7 @@ void StateMetrics::UpdateRuns(const RunTracker& tracker) {
     }
     gauge->Set(ended);
   }
-  tracked_runs_.Add({}).Set(static_cast<double>(tracker.tracked().size()));
+  tracked_runs_.Add({}).Set(static_cast<double>(tracker.tracked_count()));
   known_runs_.Add({}).Set(static_cast<double>(tracker.known_runs()));
 }
 

@@ -73,8 +73,22 @@ void RunTracker::CountSteps(const TrackedRun& run, int sign) {
   }
 }
 
+std::size_t RunTracker::BucketOf(std::string_view run_id) {
+  return std::hash<std::string_view>{}(run_id) % kBuckets;
+}
+
+const TrackedRun* RunTracker::FindTracked(std::string_view run_id) const {
+  auto it = tracked_.find(KeyOf(run_id));
+  return it == tracked_.end() ? nullptr : &it->second;
+}
+
 void RunTracker::Track(const RunRow& row, std::optional<double> window_start) {
-  auto [it, inserted] = tracked_.try_emplace(row.run_id);
+  const KeyView key = KeyOf(row.run_id);
+  auto it = tracked_.lower_bound(key);
+  const bool inserted = it == tracked_.end() || KeyLess{}(key, it->first);
+  if (inserted) {
+    it = tracked_.emplace_hint(it, Key{key.bucket, row.run_id}, TrackedRun{});
+  }
   TrackedRun& t = it->second;
   if (!inserted && t.row == row && t.window_start == window_start) return;
   if (t.window_start) by_window_start_.erase({*t.window_start, row.run_id});
@@ -88,7 +102,7 @@ void RunTracker::Track(const RunRow& row, std::optional<double> window_start) {
 }
 
 void RunTracker::Untrack(const std::string& run_id) {
-  auto it = tracked_.find(run_id);
+  auto it = tracked_.find(KeyOf(run_id));
   if (it == tracked_.end()) return;
   if (it->second.window_start) {
     by_window_start_.erase({*it->second.window_start, run_id});
@@ -148,11 +162,11 @@ void RunTracker::Apply(Known& known, bool is_new, const RunRow& row, double now,
   // terminal without ended_at starts it now.
   std::optional<double> window_start;
   if (IsTerminal(row.state)) {
-    auto t = known.tracked ? tracked_.find(row.run_id) : tracked_.end();
+    const TrackedRun* t = known.tracked ? FindTracked(row.run_id) : nullptr;
     if (row.ended_at) {
       window_start = row.ended_at;
-    } else if (t != tracked_.end() && t->second.window_start) {
-      window_start = t->second.window_start;
+    } else if (t != nullptr && t->window_start) {
+      window_start = t->window_start;
     } else {
       window_start =
           became_terminal ? std::optional<double>(now) : FallbackEnd(row);
@@ -200,10 +214,10 @@ void RunTracker::EndReconcile() {
   // known_ holds no ids: the tracked runs that no row named are found by
   // theirs, then every run that no row named is forgotten in one pass.
   std::vector<std::string> gone;
-  for (const auto& [id, run] : tracked_) {
-    const Known* known = known_.Find(id);
+  for (const auto& [key, run] : tracked_) {
+    const Known* known = known_.Find(key.id);
     if (known == nullptr || known->generation != generation_) {
-      gone.push_back(id);
+      gone.push_back(key.id);
     }
   }
   for (const auto& id : gone) Untrack(id);
@@ -223,18 +237,18 @@ void RunTracker::Remove(const std::string& run_id) {
 }
 
 void RunTracker::SetSteps(const std::string& run_id, StepSummary steps) {
-  auto it = tracked_.find(run_id);
-  if (it == tracked_.end() || it->second.steps == steps) return;
-  CountSteps(it->second, -1);
-  it->second.steps = std::move(steps);
-  CountSteps(it->second, +1);
+  TrackedRun* run = MutableTracked(run_id);
+  if (run == nullptr || run->steps == steps) return;
+  CountSteps(*run, -1);
+  run->steps = std::move(steps);
+  CountSteps(*run, +1);
   changes_.changed.insert(run_id);
 }
 
 void RunTracker::NoteEvent(const std::string& run_id, double timestamp) {
-  auto it = tracked_.find(run_id);
-  if (it == tracked_.end()) return;
-  auto& last = it->second.last_event;
+  TrackedRun* run = MutableTracked(run_id);
+  if (run == nullptr) return;
+  auto& last = run->last_event;
   if (last && *last >= timestamp) return;
   last = timestamp;
   changes_.changed.insert(run_id);
@@ -253,11 +267,11 @@ void RunTracker::Expire(double now) {
   using Key = std::tuple<int, double, std::string>;
   std::vector<Key> order;
   order.reserve(tracked_.size());
-  for (const auto& [id, t] : tracked_) {
+  for (const auto& [key, t] : tracked_) {
     const bool active = !IsTerminal(t.row.state);
     const double age =
         active ? t.row.created_at.value_or(0) : t.window_start.value_or(0);
-    order.emplace_back(active ? 1 : 0, age, id);
+    order.emplace_back(active ? 1 : 0, age, key.id);
   }
   const std::size_t excess = tracked_.size() - options_.max_tracked;
   std::partial_sort(order.begin(), order.begin() + excess, order.end());

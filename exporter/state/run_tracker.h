@@ -78,13 +78,35 @@ class RunTracker {
   // Drops terminal runs past the recent window, then enforces max_tracked.
   void Expire(double now);
 
-  bool IsTracked(const std::string& run_id) const {
-    return tracked_.count(run_id) > 0;
+  bool IsTracked(std::string_view run_id) const {
+    return FindTracked(run_id) != nullptr;
   }
   bool IsKnown(const std::string& run_id) const {
     return known_.Find(run_id) != nullptr;
   }
-  const std::map<std::string, TrackedRun>& tracked() const { return tracked_; }
+  // The tracked run of that id, or nullptr.
+  const TrackedRun* FindTracked(std::string_view run_id) const;
+  std::size_t tracked_count() const { return tracked_.size(); }
+  // fn(std::string_view id, const TrackedRun&) for every tracked run.
+  template <typename Fn>
+  void ForEachTracked(Fn&& fn) const {
+    for (const auto& [key, run] : tracked_) fn(std::string_view(key.id), run);
+  }
+
+  // Tracked runs are kept grouped in kBuckets buckets by a hash of their
+  // id, so that the exposition renders a bucket from one range of the map
+  // instead of keeping its own set of ids (2 MB at 16k tracked runs).
+  static constexpr std::size_t kBuckets = 1024;
+  static std::size_t BucketOf(std::string_view run_id);
+  // fn(const TrackedRun&) for the tracked runs of bucket b, in id order.
+  template <typename Fn>
+  void ForEachTrackedInBucket(std::size_t b, Fn&& fn) const {
+    const auto bucket = static_cast<uint32_t>(b);
+    for (auto it = tracked_.lower_bound(KeyView{bucket, {}});
+         it != tracked_.end() && it->first.bucket == bucket; ++it) {
+      fn(it->second);
+    }
+  }
   std::size_t known_runs() const { return known_.size(); }
   // Heap bytes of the table of known runs.
   std::size_t known_bytes() const { return known_.MemoryBytes(); }
@@ -129,6 +151,31 @@ class RunTracker {
   Changes TakeChanges();
 
  private:
+  // tracked_ is ordered by (bucket, id).
+  struct Key {
+    uint32_t bucket;
+    std::string id;
+  };
+  struct KeyView {
+    uint32_t bucket;
+    std::string_view id;
+  };
+  struct KeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      if (a.bucket != b.bucket) return a.bucket < b.bucket;
+      return std::string_view(a.id) < std::string_view(b.id);
+    }
+  };
+  static KeyView KeyOf(std::string_view run_id) {
+    return {static_cast<uint32_t>(BucketOf(run_id)), run_id};
+  }
+  TrackedRun* MutableTracked(std::string_view run_id) {
+    return const_cast<TrackedRun*>(
+        static_cast<const RunTracker*>(this)->FindTracked(run_id));
+  }
+
   struct Known {
     uint32_t project = 0;  // index into projects_
     RunState state = RunState::kUnknown;
@@ -166,7 +213,7 @@ class RunTracker {
   std::unordered_map<std::string, uint32_t> project_index_;
   std::vector<StateCounts> counts_;        // by project index
   std::vector<StepCounts> tracked_steps_;  // by project index
-  std::map<std::string, TrackedRun> tracked_;
+  std::map<Key, TrackedRun, KeyLess> tracked_;
   // Tracked terminal runs by window start, so that expiry visits only the
   // runs it removes.
   std::set<std::pair<double, std::string>> by_window_start_;

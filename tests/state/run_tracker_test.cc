@@ -188,15 +188,15 @@ TEST(RunTrackerTest, CapDropsTheOldestEndedRunsFirstAndCountsThem) {
 TEST(RunTrackerTest, LastProgressIsTheLatestOfStartStepsAndEvents) {
   RunTracker t = MakeTracker();
   t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
-  EXPECT_DOUBLE_EQ(*t.tracked().at("a").LastProgress(), kNow - 7000);
+  EXPECT_DOUBLE_EQ(*t.FindTracked("a")->LastProgress(), kNow - 7000);
   StepSummary steps;
   steps.last_activity = kNow - 100;
   t.SetSteps("a", steps);
-  EXPECT_DOUBLE_EQ(*t.tracked().at("a").LastProgress(), kNow - 100);
+  EXPECT_DOUBLE_EQ(*t.FindTracked("a")->LastProgress(), kNow - 100);
   t.NoteEvent("a", kNow - 50);
-  EXPECT_DOUBLE_EQ(*t.tracked().at("a").LastProgress(), kNow - 50);
+  EXPECT_DOUBLE_EQ(*t.FindTracked("a")->LastProgress(), kNow - 50);
   t.NoteEvent("a", kNow - 500);  // older event: no change
-  EXPECT_DOUBLE_EQ(*t.tracked().at("a").LastProgress(), kNow - 50);
+  EXPECT_DOUBLE_EQ(*t.FindTracked("a")->LastProgress(), kNow - 50);
 }
 
 TEST(RunTrackerTest, LastSuccessIsTheLatestSucceededEndPerProjectAndPhase) {
