@@ -10,10 +10,10 @@ namespace pe {
 namespace {
 
 // Bodies up to this size go out in the same write as the head, and small
-// pieces are gathered into writes of this size: each request in flight holds
-// one such buffer (at 256 KiB, 8 scrapes of a 10 MB body held 2 MB more; at
-// 64 KiB a 10 MB body takes ~160 writes).
-constexpr std::size_t kCoalesceLimit = 64 * 1024;
+// pieces are gathered into writes of this size. Each request in flight holds
+// one such buffer; 64 KiB instead cost a third of the identity throughput at
+// 11 MB bodies (docs/benchmarks.md, "Known runs by digest").
+constexpr std::size_t kCoalesceLimit = 256 * 1024;
 // mg_write takes an int-sized length; write large bodies in slices.
 constexpr std::size_t kMaxWrite = 4 * 1024 * 1024;
 
