@@ -1,5 +1,6 @@
 #include "exporter/metrics/run_exposition.h"
 
+#include <set>
 #include <system_error>
 #include <thread>
 
@@ -95,12 +96,11 @@ RunExposition::RunExposition(std::size_t reason_max_bytes)
 
 void RunExposition::Apply(const RunTracker::Changes& changes,
                           const RunTracker& tracker) {
+  // A bucket renders from the tracker's runs, so a run that left and one
+  // that changed both just make their bucket dirty.
   std::set<std::size_t> dirty;
-  for (const auto& id : changes.removed) {
-    dirty.insert(RunTracker::BucketOf(id));
-  }
-  for (const auto& id : changes.changed) {
-    dirty.insert(RunTracker::BucketOf(id));
+  for (const auto* ids : {&changes.removed, &changes.changed}) {
+    for (const auto& id : *ids) dirty.insert(RunTracker::BucketOf(id));
   }
   RenderBuckets({dirty.begin(), dirty.end()}, tracker);
   dirty_ = dirty_ || !dirty.empty();

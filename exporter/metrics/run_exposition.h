@@ -4,7 +4,6 @@
 #include <array>
 #include <cstddef>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
