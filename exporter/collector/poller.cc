@@ -8,6 +8,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "exporter/collector/latest_event_scan.h"
+#include "exporter/collector/side_reader.h"
 #include "exporter/common/label_value.h"
 #include "exporter/common/log.h"
 
@@ -197,17 +199,21 @@ Status Poller::ReadEvents() {
   return Status::Ok();
 }
 
+void Poller::SetSteps(const std::string& run_id, StepSummary steps) {
+  // Kept as it is exposed (one line, bounded) rather than as read (up to
+  // 4 KiB): the tracked run's reason is only ever rendered, and rendering it
+  // again gives the same text.
+  steps.failed_reason =
+      SanitizeReason(steps.failed_reason, config_.failure_reason_max_length);
+  tracker_.SetSteps(run_id, std::move(steps));
+}
+
 Status Poller::RefreshPendingSteps() {
   for (auto it = pending_steps_.begin(); it != pending_steps_.end();) {
     if (tracker_.IsTracked(*it)) {
       auto steps = reader_.Steps(*it);
       if (!steps.ok()) return steps.status();
-      // Kept as it is exposed (one line, bounded) rather than as read (up to
-      // 4 KiB): the tracked run's reason is only ever rendered, and
-      // rendering it again gives the same text.
-      steps->failed_reason = SanitizeReason(steps->failed_reason,
-                                            config_.failure_reason_max_length);
-      tracker_.SetSteps(*it, std::move(steps.value()));
+      SetSteps(*it, std::move(steps.value()));
     }
     it = pending_steps_.erase(it);
   }
@@ -279,12 +285,27 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   std::size_t rows = 0;
   auto expected = reader_.CountRuns();
   if (!expected.ok()) return expected.status();
+  // The steps of every tracked run are read again, and at start-up the
+  // latest event of each: on a second connection while this one scans the
+  // runs (SideReader), or on this one after the scan if the second cannot
+  // be opened.
+  const bool latest_events = !initialized_;
+  SideReader side(config_.state_db, config_.busy_timeout, &parse_errors_);
+  const Status beside =
+      read_beside_scan_ ? side.Start(latest_events)
+                        : Status::Internal("reading beside the scan is off");
+  if (!beside.ok() && read_beside_scan_) {
+    log::Debug("reading steps after the runs scan, not beside it",
+               {{"err", beside.message()}});
+  }
   tracker_.BeginReconcile(/*count_transitions=*/initialized_,
                           static_cast<std::size_t>(*expected));
-  Status read = reader_.ForEachRun([&](const StateReader::RunWithRowid& r) {
-    max_rowid = std::max(max_rowid, r.rowid);
+  Status read = reader_.ForEachRun([&](int64_t rowid, const RunRowSource& run) {
+    max_rowid = std::max(max_rowid, rowid);
     ++rows;
-    tracker_.ReconcileRow(r.run, now);
+    if (tracker_.ReconcileRow(run, now) && beside.ok()) {
+      side.Add(run.run_id());
+    }
   });
   // A failed read must not forget the runs it did not reach.
   if (!read.ok()) return read;
@@ -292,23 +313,36 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   rowid_watermark_ = max_rowid;
   pending_reread_.clear();  // every run was just read
 
-  tracker_.ForEachTracked([this](std::string_view id, const TrackedRun&) {
-    pending_steps_.emplace(id);
-  });
-  if (Status s = RefreshPendingSteps(); !s.ok()) return s;
-
-  if (!initialized_) {
+  std::unordered_set<std::string_view> tracked;
+  if (latest_events) {
     // Only tracked runs keep an event time (RunTracker::NoteEvent).
-    std::unordered_set<std::string_view> tracked;
     tracked.reserve(tracker_.tracked_count());
     tracker_.ForEachTracked(
         [&](std::string_view id, const TrackedRun&) { tracked.insert(id); });
-    auto latest = reader_.LatestEventTimes(tracked);
-    if (!latest.ok()) return latest.status();
-    for (const auto& [id, t] : *latest) {
-      double& slot = pending_event_times_[id];
-      slot = std::max(slot, t);
+  }
+  std::vector<std::pair<std::string, double>> latest;
+  if (beside.ok()) {
+    auto done = side.Finish(tracked);
+    if (!done.ok()) return done.status();
+    for (auto& [id, summary] : done->steps) {
+      SetSteps(id, std::move(summary));
+      pending_steps_.erase(id);
     }
+    latest = std::move(done->latest_events);
+  } else {
+    tracker_.ForEachTracked([this](std::string_view id, const TrackedRun&) {
+      pending_steps_.emplace(id);
+    });
+    if (latest_events) {
+      auto found = LatestEventScan(0).Finish(reader_, tracked, &parse_errors_);
+      if (!found.ok()) return found.status();
+      latest = std::move(found.value());
+    }
+  }
+  if (Status s = RefreshPendingSteps(); !s.ok()) return s;
+  for (const auto& [id, t] : latest) {
+    double& slot = pending_event_times_[id];
+    slot = std::max(slot, t);
   }
   ApplyEventTimes();
 

@@ -69,6 +69,11 @@ class Poller {
   // passed.
   void ResyncAtNextPoll() { resync_requested_ = true; }
 
+  // Whether a full read takes the steps and latest events on a second
+  // connection beside the runs scan (SideReader, the default), or after the
+  // scan on the poller's own, as when a second cannot be opened. For tests.
+  void set_read_beside_scan(bool beside) { read_beside_scan_ = beside; }
+
   StateCondition condition() const { return condition_; }
   const RunTracker& tracker() const { return tracker_; }
 
@@ -79,6 +84,8 @@ class Poller {
   // Counts new events and notes their runs and times as pending.
   Status ReadEvents();
   Status RefreshPendingSteps();
+  // A run's steps as read, its failure reason as exposed.
+  void SetSteps(const std::string& run_id, StepSummary steps);
   void ApplyEventTimes();
   // Upserts a row read incrementally and notes it for the read listener.
   void UpsertRead(const RunRow& row, double now);
@@ -111,6 +118,7 @@ class Poller {
   std::map<std::string, double> pending_event_times_;
   std::chrono::steady_clock::time_point last_full_load_{};
   bool resync_requested_ = false;
+  bool read_beside_scan_ = true;
   StateCondition condition_ = StateCondition::kOk;
   bool condition_logged_ = false;
 };

@@ -7,7 +7,7 @@ namespace pe {
 
 std::optional<double> ParseErrors::Timestamp(std::string_view field,
                                              std::string_view key,
-                                             const char* raw) {
+                                             std::string_view raw) {
   return TimestampKeyedBy(
       field, [key] { return key; }, raw);
 }
@@ -17,6 +17,7 @@ void ParseErrors::Report(std::string_view field, std::string_view key,
   std::string id;
   id.reserve(field.size() + key.size() + 1);
   id.append(field).append("\x1f").append(key);
+  std::lock_guard<std::mutex> lock(mu_);
   if (seen_.count(id)) return;
   if (seen_.size() >= max_remembered_) seen_.clear();
   seen_.insert(std::move(id));

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,7 +16,8 @@ namespace pe {
 // Counts unparsable values found in the database, by field ("runs.ended_at").
 // Each (field, row) is counted and logged once however often the row is read
 // again; the memory of rows already seen is bounded, after which repeats may
-// be counted again. Not thread-safe: owned by the poller thread.
+// be counted again. Parsing touches no member; reporting a bad value is
+// serialized, so the poller's full read may parse steps on a second thread.
 class ParseErrors {
  public:
   explicit ParseErrors(std::size_t max_remembered = 100000)
@@ -23,14 +25,14 @@ class ParseErrors {
 
   // Parses a timestamp column; counts and logs a failure (not NULL/empty).
   std::optional<double> Timestamp(std::string_view field, std::string_view key,
-                                  const char* raw);
+                                  std::string_view raw);
 
   // The same, the row's key made by key() only when the value is bad: for
   // keys built per row (a step's run and step id).
   template <typename KeyFn>
   std::optional<double> TimestampKeyedBy(std::string_view field, KeyFn&& key,
-                                         const char* raw) {
-    if (raw == nullptr || *raw == '\0') return std::nullopt;
+                                         std::string_view raw) {
+    if (raw.empty()) return std::nullopt;
     auto parsed = ParseTimestamp(raw);
     if (!parsed) Report(field, key(), raw);
     return parsed;
@@ -40,14 +42,17 @@ class ParseErrors {
               std::string_view raw);
 
   // Totals by field, for the parse_errors_total counter.
-  const std::map<std::string, double, std::less<>>& totals() const {
+  using Totals = std::map<std::string, double, std::less<>>;
+  Totals totals() const {
+    std::lock_guard<std::mutex> lock(mu_);
     return totals_;
   }
 
  private:
-  std::size_t max_remembered_;
+  const std::size_t max_remembered_;
+  mutable std::mutex mu_;  // guards seen_ and totals_
   std::unordered_set<std::string> seen_;
-  std::map<std::string, double, std::less<>> totals_;
+  Totals totals_;
 };
 
 }  // namespace pe

@@ -58,6 +58,37 @@ struct RunRow {
   bool operator==(const RunRow&) const = default;
 };
 
+// A row of the runs table as a full read meets it. Most rows of a full read
+// are runs that ended long ago and are only counted: RunTracker asks for the
+// few fields that takes, and copies (and parses) a whole RunRow only for the
+// runs it keeps. Views are valid as long as the row.
+class RunRowSource {
+ public:
+  virtual ~RunRowSource() = default;
+  virtual std::string_view run_id() const = 0;
+  virtual std::string_view project() const = 0;
+  virtual std::string_view phase() const = 0;
+  virtual RunState state() const = 0;
+  virtual std::optional<double> ended_at() const = 0;
+  // Every field, into *row (whose strings' storage is reused).
+  virtual void Fill(RunRow* row) const = 0;
+};
+
+// A RunRow in memory as a source.
+class RunRowValue final : public RunRowSource {
+ public:
+  explicit RunRowValue(const RunRow& row) : row_(row) {}
+  std::string_view run_id() const override { return row_.run_id; }
+  std::string_view project() const override { return row_.project; }
+  std::string_view phase() const override { return row_.phase; }
+  RunState state() const override { return row_.state; }
+  std::optional<double> ended_at() const override { return row_.ended_at; }
+  void Fill(RunRow* row) const override { *row = row_; }
+
+ private:
+  const RunRow& row_;
+};
+
 // What the exporter needs of a run's steps.
 struct StepSummary {
   std::array<int, 5> counts{};  // indexed by StepState (kUnknown not counted)

@@ -41,11 +41,11 @@ std::optional<double> TrackedRun::LastProgress() const {
   return t;
 }
 
-uint32_t RunTracker::InternProject(const std::string& project) {
+uint32_t RunTracker::InternProject(std::string_view project) {
   auto it = project_index_.find(project);
   if (it != project_index_.end()) return it->second;
   const auto index = static_cast<uint32_t>(projects_.size());
-  projects_.push_back(project);
+  projects_.emplace_back(project);
   counts_.emplace_back();
   tracked_steps_.emplace_back();
   project_index_.emplace(project, index);
@@ -115,15 +115,21 @@ void RunTracker::Untrack(const std::string& run_id) {
 
 void RunTracker::NoteSuccess(const RunRow& row) {
   if (row.state != RunState::kSucceeded || !row.ended_at) return;
+  NoteSuccess(row.project, row.phase, *row.ended_at);
+}
+
+void RunTracker::NoteSuccess(std::string_view project, std::string_view phase,
+                             double ended) {
   // Found without building the key: this runs for most rows of a full read.
-  const std::pair<std::string_view, std::string_view> key(row.project,
-                                                          row.phase);
+  const std::pair<std::string_view, std::string_view> key(project, phase);
   auto it = last_success_.find(key);
   if (it == last_success_.end()) {
-    it = last_success_.emplace(std::make_pair(row.project, row.phase), 0.0)
+    it = last_success_
+             .emplace(std::make_pair(std::string(project), std::string(phase)),
+                      0.0)
              .first;
   }
-  it->second = std::max(it->second, *row.ended_at);
+  it->second = std::max(it->second, ended);
 }
 
 void RunTracker::Finish(const RunRow& row) {
@@ -184,7 +190,7 @@ void RunTracker::Apply(Known& known, bool is_new, const RunRow& row, double now,
 void RunTracker::Reconcile(const std::vector<RunRow>& rows, double now,
                            bool count_transitions) {
   BeginReconcile(count_transitions);
-  for (const RunRow& row : rows) ReconcileRow(row, now);
+  for (const RunRow& row : rows) ReconcileRow(RunRowValue(row), now);
   EndReconcile();
 }
 
@@ -195,19 +201,42 @@ void RunTracker::BeginReconcile(bool count_transitions,
   known_.Reserve(expected_rows);
 }
 
-void RunTracker::ReconcileRow(const RunRow& row, double now) {
-  auto [known_run, inserted] = known_.TryEmplace(row.run_id);
+bool RunTracker::ReconcileRow(const RunRowSource& row, double now) {
+  auto [known_run, inserted] = known_.TryEmplace(row.run_id());
   Known& known = *known_run;
+  const RunState state = row.state();
+  // What Apply does for a run it neither tracks nor counts finished, with
+  // no RunRow: a terminal run whose window (its end) lies before the recent
+  // window, not tracked, and not turned terminal since the last read.
+  const bool finishes =
+      count_transitions_ && !inserted && !IsTerminal(known.state);
+  std::optional<double> ended;
+  if (IsTerminal(state) && !known.tracked && !finishes) ended = row.ended_at();
+  if (ended && now - *ended > options_.recent_window_seconds) {
+    const uint32_t project = InternProject(row.project());
+    if (!inserted) Count(known.project, known.state, -1);
+    known.project = project;
+    known.state = state;
+    Count(project, state, +1);
+    if (state == RunState::kSucceeded) {
+      NoteSuccess(row.project(), row.phase(), *ended);
+    }
+    known.generation = generation_;
+    return false;
+  }
+
+  row.Fill(&scratch_);
   if (!count_transitions_ && !inserted) {
     // Take the new state as given, so that Apply sees no transition.
-    const uint32_t project = InternProject(row.project);
+    const uint32_t project = InternProject(scratch_.project);
     Count(known.project, known.state, -1);
     known.project = project;
-    known.state = row.state;
-    Count(project, row.state, +1);
+    known.state = scratch_.state;
+    Count(project, scratch_.state, +1);
   }
-  Apply(known, inserted, row, now, /*count_new_terminal=*/false);
+  Apply(known, inserted, scratch_, now, /*count_new_terminal=*/false);
   known.generation = generation_;
+  return known.tracked;  // as Apply just left it
 }
 
 void RunTracker::EndReconcile() {

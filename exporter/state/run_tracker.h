@@ -63,9 +63,13 @@ class RunTracker {
   // The same, streamed: BeginReconcile, ReconcileRow for each row, then
   // EndReconcile, which forgets the runs that no row named.
   // expected_rows (e.g. a COUNT(*) of runs) sizes the table of known runs
-  // once, instead of growing it row by row.
+  // once, instead of growing it row by row. ReconcileRow returns whether
+  // the run is tracked now; a run that ended before the recent window and
+  // was not tracked is only counted, from the fields that takes (its other
+  // timestamps are not even parsed), unless it turned terminal since the
+  // last read and counts as finished.
   void BeginReconcile(bool count_transitions, std::size_t expected_rows = 0);
-  void ReconcileRow(const RunRow& row, double now);
+  bool ReconcileRow(const RunRowSource& row, double now);
   void EndReconcile();
 
   // A run inserted or changed since the last poll. A run seen for the first
@@ -191,7 +195,7 @@ class RunTracker {
   // Upsert of a row whose entry in known_ is `known` (is_new: just added).
   void Apply(Known& known, bool is_new, const RunRow& row, double now,
              bool count_new_terminal);
-  uint32_t InternProject(const std::string& project);
+  uint32_t InternProject(std::string_view project);
   void Count(uint32_t project, RunState state, int delta);
   bool Trackable(const RunRow& row, const std::optional<double>& window_start,
                  double now) const;
@@ -201,6 +205,8 @@ class RunTracker {
   // tracked_steps_.
   void CountSteps(const TrackedRun& run, int sign);
   void NoteSuccess(const RunRow& row);
+  void NoteSuccess(std::string_view project, std::string_view phase,
+                   double ended);
   void Finish(const RunRow& row);
 
   Options options_;
@@ -210,7 +216,15 @@ class RunTracker {
   // run whatever the id's length, see DigestMap.
   DigestMap<Known> known_;
   std::vector<std::string> projects_;
-  std::unordered_map<std::string, uint32_t> project_index_;
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>
+      project_index_;
+  RunRow scratch_;  // the row ReconcileRow applies, storage reused
   std::vector<StateCounts> counts_;        // by project index
   std::vector<StepCounts> tracked_steps_;  // by project index
   std::map<Key, TrackedRun, KeyLess> tracked_;

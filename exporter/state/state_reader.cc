@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "exporter/common/sqlite_cache.h"
+#include "exporter/common/sqlite_statement.h"
 #include "exporter/common/sqlite_status.h"
 
 namespace pe {
@@ -23,51 +24,32 @@ struct StateReader::Statements {
         max_event(db, "SELECT COALESCE(MAX(id), 0) FROM events"),
         events_after(db, "SELECT " + events +
                              " FROM events WHERE id > ? ORDER BY id LIMIT ?"),
-        all_runs(db, "SELECT rowid, " + runs + " FROM runs"),
+        all_runs(db,
+                 "SELECT rowid, " + runs + " FROM runs ORDER BY rowid DESC"),
         runs_after(db, "SELECT rowid, " + runs +
                            " FROM runs WHERE rowid > ? ORDER BY rowid"),
         run_by_id(db, "SELECT rowid, " + runs + " FROM runs WHERE run_id = ?"),
         count_runs(db, "SELECT COUNT(*) FROM runs"),
+        events_newest_first(db,
+                            "SELECT id, run_id, timestamp FROM events "
+                            "WHERE run_id IS NOT NULL ORDER BY id DESC"),
+        event_timestamp(db, "SELECT timestamp FROM events WHERE id = ?"),
         steps(db, "SELECT " + steps + " FROM steps WHERE run_id = ?") {}
 
-  SQLite::Statement data_version;
-  SQLite::Statement max_event;
-  SQLite::Statement events_after;
-  SQLite::Statement all_runs;
-  SQLite::Statement runs_after;
-  SQLite::Statement run_by_id;
-  SQLite::Statement count_runs;
-  SQLite::Statement steps;
+  SqliteStatement data_version;
+  SqliteStatement max_event;
+  SqliteStatement events_after;
+  SqliteStatement all_runs;
+  SqliteStatement runs_after;
+  SqliteStatement run_by_id;
+  SqliteStatement count_runs;
+  // Stepped across calls within a read transaction; reset by End().
+  SqliteStatement events_newest_first;
+  SqliteStatement event_timestamp;
+  SqliteStatement steps;
 };
 
 namespace {
-
-// Resets a statement when the scope ends, whatever happens: a half-stepped
-// statement would hold a read snapshot and block the writer's checkpoints.
-class ResetOnExit {
- public:
-  explicit ResetOnExit(SQLite::Statement& stmt) : stmt_(stmt) {}
-  ~ResetOnExit() {
-    try {
-      stmt_.reset();
-    } catch (...) {
-    }
-  }
-  ResetOnExit(const ResetOnExit&) = delete;
-  ResetOnExit& operator=(const ResetOnExit&) = delete;
-
- private:
-  SQLite::Statement& stmt_;
-};
-
-const char* Text(SQLite::Statement& stmt, int col) {
-  return stmt.isColumnNull(col) ? nullptr : stmt.getColumn(col).getText();
-}
-
-std::string String(SQLite::Statement& stmt, int col) {
-  const char* t = Text(stmt, col);
-  return t ? std::string(t) : std::string();
-}
 
 // SELECT list for a table: the wanted columns, NULL for optional ones the
 // file lacks. NotFound if a required column is missing.
@@ -248,10 +230,10 @@ Result<int64_t> StateReader::DataVersion() {
   int64_t version = 0;
   Status s = Guard("read data_version", [&]() -> Status {
     ResetOnExit reset(stmts_->data_version);
-    if (!stmts_->data_version.executeStep()) {
+    if (!stmts_->data_version.Step()) {
       return Status::Internal("no data_version");
     }
-    version = stmts_->data_version.getColumn(0).getInt64();
+    version = stmts_->data_version.Int64(0);
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -269,6 +251,7 @@ Status StateReader::Begin() {
 void StateReader::End() {
   if (!in_transaction_ || !db_) return;
   in_transaction_ = false;
+  if (stmts_) stmts_->events_newest_first.Reset();
   try {
     db_->exec("COMMIT");
   } catch (...) {
@@ -283,9 +266,7 @@ Result<int64_t> StateReader::MaxEventId() {
   int64_t id = 0;
   Status s = Guard("read max event id", [&]() -> Status {
     ResetOnExit reset(stmts_->max_event);
-    if (stmts_->max_event.executeStep()) {
-      id = stmts_->max_event.getColumn(0).getInt64();
-    }
+    if (stmts_->max_event.Step()) id = stmts_->max_event.Int64(0);
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -298,16 +279,16 @@ Result<std::vector<EventRow>> StateReader::EventsAfter(int64_t after_id,
   Status s = Guard("read events", [&]() -> Status {
     auto& q = stmts_->events_after;
     ResetOnExit reset(q);
-    q.bind(1, static_cast<int64_t>(after_id));
-    q.bind(2, static_cast<int64_t>(limit));
-    while (q.executeStep()) {
+    q.Bind(1, static_cast<int64_t>(after_id));
+    q.Bind(2, static_cast<int64_t>(limit));
+    while (q.Step()) {
       EventRow e;
-      e.id = q.getColumn(0).getInt64();
-      e.run_id = String(q, 1);
-      e.event_type = String(q, 2);
-      e.severity = String(q, 3);
-      e.timestamp = parse_errors_->Timestamp("events.timestamp",
-                                             std::to_string(e.id), Text(q, 4));
+      e.id = q.Int64(0);
+      e.run_id = q.Text(1);
+      e.event_type = q.Text(2);
+      e.severity = q.Text(3);
+      e.timestamp = parse_errors_->TimestampKeyedBy(
+          "events.timestamp", [&] { return std::to_string(e.id); }, q.Text(4));
       events.push_back(std::move(e));
     }
     return Status::Ok();
@@ -316,83 +297,98 @@ Result<std::vector<EventRow>> StateReader::EventsAfter(int64_t after_id,
   return events;
 }
 
-Result<std::vector<std::pair<std::string, double>>>
-StateReader::LatestEventTimes(
-    const std::unordered_set<std::string_view>& wanted) {
-  std::vector<std::pair<std::string, double>> out;
-  Status s = Guard("read latest event per run", [&]() -> Status {
-    out.clear();
-    if (wanted.empty()) return Status::Ok();
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(wanted.size());
-    SQLite::Statement q(*db_,
-                        "SELECT id, run_id, timestamp FROM events "
-                        "WHERE run_id IS NOT NULL ORDER BY id DESC");
-    while (seen.size() < wanted.size() && q.executeStep()) {
-      const SQLite::Column run = q.getColumn(1);
-      const std::string_view id(static_cast<const char*>(run.getText()),
-                                static_cast<std::size_t>(run.getBytes()));
-      auto it = wanted.find(id);
-      if (it == wanted.end() || !seen.insert(*it).second) continue;
-      auto ts = parse_errors_->Timestamp(
-          "events.timestamp", std::to_string(q.getColumn(0).getInt64()),
-          Text(q, 2));
-      if (ts) out.emplace_back(std::string(id), *ts);
+Status StateReader::NextEventsNewestFirst(
+    std::size_t max_rows, bool* more,
+    const std::function<bool(int64_t id, std::string_view run_id,
+                             std::string_view timestamp)>& fn) {
+  return Guard("read events newest first", [&]() -> Status {
+    auto& q = stmts_->events_newest_first;
+    *more = true;
+    for (std::size_t n = 0; n < max_rows; ++n) {
+      if (!q.Step()) {
+        *more = false;
+        q.Reset();
+        break;
+      }
+      if (!fn(q.Int64(0), q.Text(1), q.Text(2))) break;
     }
     return Status::Ok();
   });
+}
+
+Result<std::string> StateReader::EventTimestamp(int64_t id) {
+  std::string timestamp;
+  Status s = Guard("read event timestamp", [&]() -> Status {
+    auto& q = stmts_->event_timestamp;
+    ResetOnExit reset(q);
+    q.Bind(1, id);
+    if (q.Step()) timestamp = q.Text(0);
+    return Status::Ok();
+  });
   if (!s.ok()) return s;
-  return out;
+  return timestamp;
 }
 
 namespace {
 
-void AssignText(SQLite::Statement& stmt, int col, std::string* out) {
-  const char* t = Text(stmt, col);
-  if (t == nullptr) {
-    out->clear();
-  } else {
-    out->assign(t);
+// The current row of a runs query, each field read when asked for: the end
+// parsed once, the other timestamps only by Fill.
+class ScannedRun final : public RunRowSource {
+ public:
+  ScannedRun(const SqliteStatement& q, ParseErrors* parse_errors)
+      : q_(q), parse_errors_(parse_errors) {}
+  void Next() { ended_read_ = false; }
+
+  std::string_view run_id() const override { return q_.Text(1); }
+  std::string_view project() const override { return q_.Text(2); }
+  std::string_view phase() const override { return q_.Text(3); }
+  RunState state() const override { return ParseRunState(q_.Text(5)); }
+  std::optional<double> ended_at() const override {
+    if (!ended_read_) {
+      ended_ = parse_errors_->Timestamp("runs.ended_at", run_id(), q_.Text(8));
+      ended_read_ = true;
+    }
+    return ended_;
   }
-}
+  void Fill(RunRow* run) const override {
+    run->run_id.assign(run_id());
+    run->project.assign(project());
+    run->phase.assign(phase());
+    run->workstream.assign(q_.Text(4));
+    run->state = state();
+    run->created_at =
+        parse_errors_->Timestamp("runs.created_at", run->run_id, q_.Text(6));
+    run->started_at =
+        parse_errors_->Timestamp("runs.started_at", run->run_id, q_.Text(7));
+    run->ended_at = ended_at();
+  }
 
-// Into *r, reusing its strings' storage: a full read of 200k rows then
-// allocates nothing per row.
-void ReadRunRowInto(SQLite::Statement& q, ParseErrors* parse_errors,
-                    StateReader::RunWithRowid* r) {
-  r->rowid = q.getColumn(0).getInt64();
-  RunRow& run = r->run;
-  AssignText(q, 1, &run.run_id);
-  AssignText(q, 2, &run.project);
-  AssignText(q, 3, &run.phase);
-  AssignText(q, 4, &run.workstream);
-  const char* state = Text(q, 5);
-  run.state = ParseRunState(state ? std::string_view(state) : "");
-  run.created_at =
-      parse_errors->Timestamp("runs.created_at", run.run_id, Text(q, 6));
-  run.started_at =
-      parse_errors->Timestamp("runs.started_at", run.run_id, Text(q, 7));
-  run.ended_at =
-      parse_errors->Timestamp("runs.ended_at", run.run_id, Text(q, 8));
-}
+ private:
+  const SqliteStatement& q_;
+  ParseErrors* parse_errors_;
+  mutable bool ended_read_ = false;
+  mutable std::optional<double> ended_;
+};
 
-StateReader::RunWithRowid ReadRunRow(SQLite::Statement& q,
+StateReader::RunWithRowid ReadRunRow(const SqliteStatement& q,
                                      ParseErrors* parse_errors) {
   StateReader::RunWithRowid r;
-  ReadRunRowInto(q, parse_errors, &r);
+  r.rowid = q.Int64(0);
+  ScannedRun(q, parse_errors).Fill(&r.run);
   return r;
 }
 
 }  // namespace
 
 Status StateReader::ForEachRun(
-    const std::function<void(const RunWithRowid&)>& fn) {
+    const std::function<void(int64_t rowid, const RunRowSource&)>& fn) {
   return Guard("read all runs", [&]() -> Status {
-    ResetOnExit reset(stmts_->all_runs);
-    RunWithRowid row;
-    while (stmts_->all_runs.executeStep()) {
-      ReadRunRowInto(stmts_->all_runs, parse_errors_, &row);
-      fn(row);
+    auto& q = stmts_->all_runs;
+    ResetOnExit reset(q);
+    ScannedRun row(q, parse_errors_);
+    while (q.Step()) {
+      row.Next();
+      fn(q.Int64(0), row);
     }
     return Status::Ok();
   });
@@ -404,8 +400,8 @@ Result<std::vector<StateReader::RunWithRowid>> StateReader::RunsAfterRowid(
   Status s = Guard("read new runs", [&]() -> Status {
     auto& q = stmts_->runs_after;
     ResetOnExit reset(q);
-    q.bind(1, static_cast<int64_t>(rowid));
-    while (q.executeStep()) runs.push_back(ReadRunRow(q, parse_errors_));
+    q.Bind(1, static_cast<int64_t>(rowid));
+    while (q.Step()) runs.push_back(ReadRunRow(q, parse_errors_));
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -418,8 +414,8 @@ Result<std::optional<StateReader::RunWithRowid>> StateReader::Run(
   Status s = Guard("read run", [&]() -> Status {
     auto& q = stmts_->run_by_id;
     ResetOnExit reset(q);
-    q.bind(1, run_id);
-    if (q.executeStep()) run = ReadRunRow(q, parse_errors_);
+    q.Bind(1, run_id);
+    if (q.Step()) run = ReadRunRow(q, parse_errors_);
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -430,9 +426,7 @@ Result<int64_t> StateReader::CountRuns() {
   int64_t count = 0;
   Status s = Guard("count runs", [&]() -> Status {
     ResetOnExit reset(stmts_->count_runs);
-    if (stmts_->count_runs.executeStep()) {
-      count = stmts_->count_runs.getColumn(0).getInt64();
-    }
+    if (stmts_->count_runs.Step()) count = stmts_->count_runs.Int64(0);
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -444,18 +438,18 @@ Result<StepSummary> StateReader::Steps(const std::string& run_id) {
   Status s = Guard("read steps", [&]() -> Status {
     auto& q = stmts_->steps;
     ResetOnExit reset(q);
-    q.bind(1, run_id);
+    q.Bind(1, run_id);
     // The first failed step: earliest end, then start, then id.
     using Key = std::tuple<double, double, std::string>;
     std::optional<Key> first_failed;
-    while (q.executeStep()) {
-      const std::string step_id = String(q, 0);
-      const StepState state = ParseStepState(String(q, 2));
-      const auto key = [&] { return run_id + "/" + step_id; };
+    while (q.Step()) {
+      const std::string_view step_id = q.Text(0);
+      const StepState state = ParseStepState(q.Text(2));
+      const auto key = [&] { return run_id + "/" + std::string(step_id); };
       auto started =
-          parse_errors_->TimestampKeyedBy("steps.started_at", key, Text(q, 3));
+          parse_errors_->TimestampKeyedBy("steps.started_at", key, q.Text(3));
       auto ended =
-          parse_errors_->TimestampKeyedBy("steps.ended_at", key, Text(q, 4));
+          parse_errors_->TimestampKeyedBy("steps.ended_at", key, q.Text(4));
       if (state == StepState::kUnknown) {
         ++summary.unknown;
       } else {
@@ -468,12 +462,13 @@ Result<StepSummary> StateReader::Steps(const std::string& run_id) {
       }
       if (state == StepState::kFailed) {
         constexpr double kNever = 1e300;
-        Key k{ended.value_or(kNever), started.value_or(kNever), step_id};
+        Key k{ended.value_or(kNever), started.value_or(kNever),
+              std::string(step_id)};
         if (!first_failed || k < *first_failed) {
-          first_failed = k;
-          std::string name = String(q, 1);
+          first_failed = std::move(k);
+          const std::string_view name = q.Text(1);
           summary.failed_step = name.empty() ? step_id : name;
-          summary.failed_reason = String(q, 5);
+          summary.failed_reason = q.Text(5);
         }
       }
     }

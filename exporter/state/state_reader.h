@@ -7,7 +7,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "exporter/common/status.h"
@@ -66,21 +65,27 @@ class StateReader {
   // Events with id > after_id in id order, at most limit.
   Result<std::vector<EventRow>> EventsAfter(int64_t after_id,
                                             std::size_t limit);
-  // For each of the runs `wanted` names that has events, the timestamp of
-  // its latest one (highest id; skipped if unparsable). Reads the events
-  // newest first by primary key and stops as soon as every wanted run was
-  // seen, so with the tracked (recent) runs it reads the recent tail of the
-  // table, not all of it; at worst (a wanted run without events) one scan,
-  // never a sort. For start-up only.
-  Result<std::vector<std::pair<std::string, double>>> LatestEventTimes(
-      const std::unordered_set<std::string_view>& wanted);
+  // The events tied to a run, newest first (by primary key, never a sort):
+  // fn(id, run_id, timestamp text) for at most max_rows more of them, from
+  // where the previous call left off in this read transaction, until fn
+  // returns false. *more is false once none is left. For start-up
+  // (LatestEventScan).
+  Status NextEventsNewestFirst(
+      std::size_t max_rows, bool* more,
+      const std::function<bool(int64_t id, std::string_view run_id,
+                               std::string_view timestamp)>& fn);
+  // One event's timestamp text; empty if there is no such event.
+  Result<std::string> EventTimestamp(int64_t id);
 
   struct RunWithRowid {
     int64_t rowid;
     RunRow run;
   };
-  // Streams every run to fn (no copy of the whole table is kept).
-  Status ForEachRun(const std::function<void(const RunWithRowid&)>& fn);
+  // Streams every run to fn (no copy of the whole table is kept), newest
+  // (highest rowid) first: active and recently ended runs come early. The
+  // row is read field by field as fn asks (RunRowSource).
+  Status ForEachRun(
+      const std::function<void(int64_t rowid, const RunRowSource&)>& fn);
   // Runs inserted after the given rowid, in rowid order.
   Result<std::vector<RunWithRowid>> RunsAfterRowid(int64_t rowid);
   // One run by id; nullopt if it is not there (pruned).

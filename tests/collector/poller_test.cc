@@ -112,6 +112,54 @@ TEST_F(PollerTest, ExposesAFixtureDatabaseExactlyAsTheGoldenFile) {
       << "run with UPDATE_GOLDEN=1 to regenerate after a deliberate change";
 }
 
+TEST_F(PollerTest, ReadsTheSameWithOrWithoutASecondConnection) {
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto beside_store = std::make_shared<SnapshotStore>();
+  auto after_store = std::make_shared<SnapshotStore>();
+  Poller beside(config_, beside_store, [this] { return now_; });
+  Poller after(config_, after_store, [this] { return now_; });
+  after.set_read_beside_scan(false);
+  const auto exposed = [](const SnapshotStore& store) {
+    return testing::WithoutFamilies(store.Latest()->body(),
+                                    {"pipeline_exporter_poll_duration_seconds",
+                                     "pipeline_exporter_build_info"});
+  };
+  beside.PollOnce();  // start-ups
+  after.PollOnce();
+  EXPECT_EQ(exposed(*beside_store), exposed(*after_store));
+  EXPECT_TRUE(Mentions(exposed(*beside_store), "01RUNNING"));
+  db.AddStep("01RUNNING", "s4", "pending");
+  beside.ResyncAtNextPoll();  // steps read again by a full read
+  after.ResyncAtNextPoll();
+  beside.PollOnce();
+  after.PollOnce();
+  EXPECT_EQ(exposed(*beside_store), exposed(*after_store));
+  EXPECT_EQ(
+      Sample(exposed(*beside_store),
+             "pipeline_run_steps{run_id=\"01RUNNING\",state=\"pending\"}"),
+      2);
+}
+
+TEST_F(PollerTest, LeavesTheStartAndCreationOfRunsEndedLongAgoUnread) {
+  FixtureDb db(db_path_);
+  // Ended a day before "now": only counted, its other times never parsed.
+  db.AddRun({.run_id = "ancient",
+             .state = "succeeded",
+             .created_at = "long ago",
+             .started_at = "not a time",
+             .ended_at = "2025-12-04T11:00:00"});
+  db.AddRun({.run_id = "active", .created_at = "long ago"});
+  auto poller = MakePoller();
+  poller->PollOnce();
+  EXPECT_EQ(
+      Value("pipeline_exporter_parse_errors_total{field=\"runs.created_at\"}"),
+      1);
+  EXPECT_FALSE(
+      Value("pipeline_exporter_parse_errors_total{field=\"runs.started_at\"}"));
+  EXPECT_EQ(Value("pipeline_runs{project=\"proj-a\",state=\"succeeded\"}"), 1);
+}
+
 TEST_F(PollerTest, IsReadyOnlyAfterASuccessfulPoll) {
   auto poller = MakePoller();
   poller->PollOnce();

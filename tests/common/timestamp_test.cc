@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <optional>
+#include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pe {
 namespace {
@@ -43,6 +47,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"2025-12-05T10:11:12.123456789", kBase + 0.123456789},
         Case{"2024-02-29T00:00:00", 1709164800},
         Case{"1970-01-01T00:00:00Z", 0},
+        Case{"2025-12-05T10:11:12.5Z", kBase + 0.5},
+        Case{"2025-12-05T15:41:12.25+05:30", kBase + 0.25},
+        Case{"2025-12-05T10:11:12-00:00", kBase},
+        Case{"2025-12-05T10:11:60", kBase + 48},  // a leap second
         // Garbage, truncation and out-of-range fields.
         Case{"", std::nullopt}, Case{"yesterday", std::nullopt},
         Case{"2025-12-05", std::nullopt},
@@ -59,7 +67,47 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"2025-12-05T10:11:12+25:00", std::nullopt},
         Case{"2025-12-05X10:11:12", std::nullopt},
         Case{"1733393472", std::nullopt},
+        Case{"2025-12-05T10:11:12+05", std::nullopt},
+        Case{"2025-12-05T10:11:12+05:", std::nullopt},
+        Case{"2025-12-05T10:11:12+05:3", std::nullopt},
+        Case{"2025-12-05T10:11:12-", std::nullopt},
+        Case{"2025-12-05T10:11:12+0a:00", std::nullopt},
+        Case{"2025-12-05T1a:11:12", std::nullopt},
+        Case{"2025-12-05T10:11:1", std::nullopt},
+        Case{"2025-12-05T10:11:12.Z", std::nullopt},
+        Case{"2025-12-05T10:11:12.5.5", std::nullopt},
+        Case{"+025-12-05T10:11:12", std::nullopt},
+        Case{"2025-12-00T10:11:12", std::nullopt},
+        Case{"2025-00-05T10:11:12", std::nullopt},
         Case{"1969-12-31T23:59:59", std::nullopt}));
+
+// Every second from 1970 to 2100 (a sample of them) in each form the
+// contract lists parses back to itself.
+TEST(TimestampRoundTrip, EveryFormOfRandomInstantsParsesBack) {
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<int64_t> instant(0, 4102444799);  // 2099-12-31
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t t = instant(rng);
+    const std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char base[32];
+    std::strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    const std::string iso = base;
+    std::string spaced = iso;
+    spaced[10] = ' ';
+    for (const auto& [text, want] : std::vector<std::pair<std::string, double>>{
+             {iso, t},
+             {iso + ".345678", t + 0.345678},
+             {iso + "Z", t},
+             {iso + ".345+00:00", t + 0.345},
+             {spaced, t}}) {
+      auto got = ParseTimestamp(text);
+      ASSERT_TRUE(got.has_value()) << text;
+      EXPECT_NEAR(*got, want, 1e-6) << text;
+    }
+  }
+}
 
 }  // namespace
 }  // namespace pe

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pe {
@@ -218,6 +222,92 @@ TEST(RunTrackerTest, ReportsOnlyRunsWhoseValuesChanged) {
   s.counts[static_cast<int>(StepState::kCompleted)] = 1;
   t.SetSteps("a", s);
   EXPECT_EQ(t.TakeChanges().changed.count("a"), 1u);
+}
+
+// The same row, but its end is never offered on its own: ReconcileRow then
+// takes every row whole (Fill) and applies it as it did before it learned to
+// count long-ended runs from a few fields.
+class WholeRowOnly final : public RunRowSource {
+ public:
+  explicit WholeRowOnly(const RunRow& row) : row_(row) {}
+  std::string_view run_id() const override { return row_.run_id; }
+  std::string_view project() const override { return row_.project; }
+  std::string_view phase() const override { return row_.phase; }
+  RunState state() const override { return row_.state; }
+  std::optional<double> ended_at() const override { return std::nullopt; }
+  void Fill(RunRow* row) const override { *row = row_; }
+
+ private:
+  const RunRow& row_;
+};
+
+// Everything a reconcile leaves that the exposition and the counters read.
+struct Picture {
+  std::map<std::string, RunTracker::StateCounts> counts;
+  std::vector<std::string> tracked;
+  std::map<std::pair<std::string, std::string>, double> last_success;
+  std::set<std::string> changed, removed;
+  std::vector<std::pair<std::string, RunState>> finished;
+  std::size_t known = 0;
+  bool operator==(const Picture&) const = default;
+};
+
+Picture PictureOf(RunTracker& t) {
+  Picture p;
+  p.counts = t.CountsByProject();
+  t.ForEachTracked([&](std::string_view id, const TrackedRun&) {
+    p.tracked.emplace_back(id);
+  });
+  for (const auto& [key, time] : t.last_success()) p.last_success[key] = time;
+  RunTracker::Changes changes = t.TakeChanges();
+  p.changed = changes.changed;
+  p.removed = changes.removed;
+  for (const FinishedRun& f : changes.finished) {
+    p.finished.emplace_back(f.project, f.state);
+  }
+  p.known = t.known_runs();
+  return p;
+}
+
+TEST(RunTrackerTest, AFullReadCountsLongEndedRunsAsItWouldFromWholeRows) {
+  std::mt19937 rng(11);
+  const RunState states[] = {RunState::kPending,   RunState::kRunning,
+                             RunState::kSucceeded, RunState::kPartial,
+                             RunState::kFailed,    RunState::kQuarantined,
+                             RunState::kCanceled,  RunState::kUnknown};
+  const auto random_row = [&](int id) {
+    RunRow r =
+        MakeRun("r" + std::to_string(id), states[rng() % std::size(states)],
+                std::nullopt, "p" + std::to_string(rng() % 3));
+    r.phase = "ph" + std::to_string(rng() % 2);
+    // Ends around the window's edge, in the future, or missing.
+    if (rng() % 5 != 0) r.ended_at = kNow - 7200.0 + (rng() % 8000);
+    return r;
+  };
+  RunTracker by_fields = MakeTracker(40);
+  RunTracker whole = MakeTracker(40);
+  std::vector<RunRow> rows;
+  for (int i = 0; i < 300; ++i) rows.push_back(random_row(i));
+  // A start-up, then resyncs in which runs change, appear and are pruned.
+  for (int read = 0; read < 6; ++read) {
+    const bool count_transitions = read > 0;
+    const double now = kNow + read * 600;
+    by_fields.BeginReconcile(count_transitions, rows.size());
+    whole.BeginReconcile(count_transitions, rows.size());
+    for (const RunRow& row : rows) {
+      const bool tracked = by_fields.ReconcileRow(RunRowValue(row), now);
+      EXPECT_EQ(tracked, whole.ReconcileRow(WholeRowOnly(row), now));
+    }
+    by_fields.EndReconcile();
+    whole.EndReconcile();
+    by_fields.Expire(now);
+    whole.Expire(now);
+    ASSERT_EQ(PictureOf(by_fields), PictureOf(whole)) << "read " << read;
+    for (RunRow& row : rows) {
+      if (rng() % 4 == 0) row = random_row(static_cast<int>(rng() % 400));
+    }
+    rows.erase(rows.begin() + static_cast<long>(rng() % rows.size()));
+  }
 }
 
 }  // namespace

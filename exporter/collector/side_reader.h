@@ -1,0 +1,82 @@
+#ifndef PIPELINE_EXPORTER_COLLECTOR_SIDE_READER_H_
+#define PIPELINE_EXPORTER_COLLECTOR_SIDE_READER_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "exporter/collector/latest_event_scan.h"
+#include "exporter/common/status.h"
+#include "exporter/state/parse_errors.h"
+#include "exporter/state/run_model.h"
+#include "exporter/state/state_reader.h"
+
+namespace pe {
+
+// The second connection and thread of a full read, so that its parts use
+// both cores: while the poller scans the runs table (newest first) and
+// names the tracked runs as it meets them, this reads their steps and, at
+// start-up, the newest events (LatestEventScan), steps first.
+//
+// The second connection reads its own snapshot of the file, taken at its
+// first read: Start() must come after the poller's read transaction has
+// read something, so that this snapshot is the same or newer. Anything
+// committed in between is named by events after the poller's watermark and
+// read again at the next poll, as any change is.
+//
+// Add() and Finish() are called from one thread (the poller's); the
+// destructor stops and joins the reading thread.
+class SideReader {
+ public:
+  SideReader(std::string path, std::chrono::milliseconds busy_timeout,
+             ParseErrors* parse_errors);
+  ~SideReader();
+  SideReader(const SideReader&) = delete;
+  SideReader& operator=(const SideReader&) = delete;
+
+  // Opens the second connection and starts the reading thread; with
+  // latest_events, it also scans the newest events when it has no steps
+  // to read.
+  Status Start(bool latest_events);
+  // Queues a tracked run whose steps to read.
+  void Add(std::string_view run_id);
+
+  struct Read {
+    std::vector<std::pair<std::string, StepSummary>> steps;
+    // Of the wanted runs, at start-up (LatestEventScan::Finish).
+    std::vector<std::pair<std::string, double>> latest_events;
+  };
+  // Waits until the steps of every queued run were read, completes the
+  // events scan for the wanted runs (if started with latest_events), and
+  // closes the connection. The first error, if any.
+  Result<Read> Finish(const std::unordered_set<std::string_view>& wanted);
+
+ private:
+  void Run();
+  void Stop();
+
+  ParseErrors* parse_errors_;
+  StateReader reader_;
+  std::unique_ptr<LatestEventScan> events_;  // with latest_events
+  std::thread thread_;
+  std::vector<std::string> batch_;  // the poller's, not yet handed over
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<std::string> queue_;  // guarded by mu_
+  bool closed_ = false;             // guarded by mu_: no more Add
+  Status status_;                   // guarded by mu_: the first error
+  Read read_;                       // the reading thread's until joined
+};
+
+}  // namespace pe
+
+#endif  // PIPELINE_EXPORTER_COLLECTOR_SIDE_READER_H_
