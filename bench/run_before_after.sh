@@ -18,8 +18,8 @@
 # The daemon itself: both pipeline_exporter binaries, alternately ROUNDS
 # times (default 7) on one bulk database (190,000 terminal + 10,000 active
 # runs, ~1M events; the worker off, so neither writes to it), each started
-# and timed from exec to the first 200 of /-/ready; prints every time and
-# the medians.
+# and timed from exec to the first 200 of /-/ready by bench/time_to_ready.py
+# (one process polling every 2 ms); prints every time and the medians.
 #
 # memory: each daemon with the worker on, its VmRSS once ready and its VmHWM
 # after wrk -t2 -c8 10 s identity then 10 s gzip.
@@ -37,6 +37,9 @@
 #
 #   SHAPE="$(cat bench/shapes/user-like.flags)" \
 #       bash bench/run_before_after.sh startup 7
+#
+# DB=FILE: startup, memory and scrape on a copy of FILE instead of a
+# generated database (your own state file, or one of bench/contract_db.py).
 #
 # BASELINE_BUILD=DIR reuses (and keeps) a build directory of the baseline
 # instead of building BASELINE_REF in a temporary worktree each time; the
@@ -85,9 +88,15 @@ if [[ "${TARGET}" == startup || "${TARGET}" == memory ||
   "${TARGET}" == scrape ]]; then
   NEW_BIN="${REPO_ROOT}/build/exporter/pipeline_exporter"
   BASE_BIN="${BASE_BUILD}/exporter/pipeline_exporter"
-  # shellcheck disable=SC2086  # SHAPE is a list of flags
-  "${NEW_BIN}" simulate --db "${WORK}/startup.db" --seed 42 ${SHAPE} \
-    --no-artifacts >/dev/null
+  if [[ -n "${DB:-}" ]]; then
+    for suffix in "" -wal -shm; do
+      [[ ! -e "${DB}${suffix}" ]] || cp "${DB}${suffix}" "${WORK}/startup.db${suffix}"
+    done
+  else
+    # shellcheck disable=SC2086  # SHAPE is a list of flags
+    "${NEW_BIN}" simulate --db "${WORK}/startup.db" --seed 42 ${SHAPE} \
+      --no-artifacts >/dev/null
+  fi
 fi
 
 if [[ "${TARGET}" == memory ]]; then
@@ -102,7 +111,10 @@ if [[ "${TARGET}" == memory ]]; then
     fi
     dir="${WORK}/${which}" port="$(free_port)"
     mkdir -p "${dir}"
-    cp "${WORK}/startup.db" "${dir}/state.db"
+    for suffix in "" -wal -shm; do
+      [[ ! -e "${WORK}/startup.db${suffix}" ]] ||
+        cp "${WORK}/startup.db${suffix}" "${dir}/state.db${suffix}"
+    done
     "${bin}" --state.db="${dir}/state.db" --worker.enabled \
       --worker.worktrees-dir="${dir}/wt" --worker.archive-dir="${dir}/ar" \
       --worker.reports-dir="${dir}/rep" --web.threads=16 \
@@ -136,19 +148,9 @@ if [[ "${TARGET}" == startup ]]; then
   time_to_ready() {
     local bin=$1 port
     port=$(free_port)
-    local t0 t1 pid
-    t0=$(date +%s.%N)
-    "${bin}" --state.db="${WORK}/startup.db" --no-worker.enabled \
-      --web.listen-address="127.0.0.1:${port}" --log.level=warn \
-      >/dev/null 2>&1 &
-    pid=$!
-    until curl -sf "http://127.0.0.1:${port}/-/ready" >/dev/null; do
-      sleep 0.005
-    done
-    t1=$(date +%s.%N)
-    kill "${pid}"
-    wait "${pid}" 2>/dev/null || true
-    python3 -c "print(f'{${t1} - ${t0}:.3f}')"
+    python3 "${REPO_ROOT}/bench/time_to_ready.py" "${port}" "${bin}" \
+      --state.db="${WORK}/startup.db" --no-worker.enabled \
+      --web.listen-address="127.0.0.1:${port}" --log.level=warn
   }
   base=() new=()
   for ((i = 0; i < ROUNDS; i++)); do
