@@ -131,6 +131,11 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
   // freed there; with HTTP threads building responses, two arenas bound the
   // resident memory better (measured in docs/benchmarks.md).
   mallopt(M_ARENA_MAX, 2);
+  // Blocks of 128 KiB and more (each scrape's write buffer, the chunks of a
+  // gzip body) are mapped and given back to the kernel when freed. Left to
+  // itself, glibc raises this threshold past the first such block freed, and
+  // the later ones stay resident in the arenas.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
   // A file size limit (RLIMIT_FSIZE) makes a write fail with EFBIG instead
   // of killing the process: the archiver reports it like a full disk.

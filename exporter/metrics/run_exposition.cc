@@ -24,14 +24,16 @@ constexpr std::size_t kMaxStepBytes = 64;  // step names
 
 }  // namespace
 
-RunExposition::RunLines RunExposition::Render(const TrackedRun& run,
+RunExposition::RunLines RunExposition::Render(std::string_view run_id,
+                                              const TrackedRun& run,
                                               std::size_t reason_max_bytes) {
   RunLines lines;
-  const RunRow& r = run.row;
-  const std::string id = SanitizeLabelValue(r.run_id, kMaxIdBytes);
-  const std::string project = SanitizeLabelValue(r.project, kMaxIdBytes);
-  const std::string phase = SanitizeLabelValue(r.phase, kMaxIdBytes);
-  const std::string workstream = SanitizeLabelValue(r.workstream, kMaxIdBytes);
+  const TrackedRow& r = run.row;
+  const std::string id = SanitizeLabelValue(run_id, kMaxIdBytes);
+  const std::string project = SanitizeLabelValue(r.project(), kMaxIdBytes);
+  const std::string phase = SanitizeLabelValue(r.phase(), kMaxIdBytes);
+  const std::string workstream =
+      SanitizeLabelValue(r.workstream(), kMaxIdBytes);
   const std::string_view state = Name(r.state);
 
   AppendSample(&lines[0], metrics::kRunInfo.name,
@@ -138,12 +140,13 @@ void RunExposition::RenderBucket(std::size_t b, const RunTracker& tracker) {
   // would leave up to half of each allocation unused.
   std::vector<RunLines> rendered;
   std::array<std::size_t, kFamilies> sizes{};
-  tracker.ForEachTrackedInBucket(b, [&](const TrackedRun& run) {
-    rendered.push_back(Render(run, reason_max_bytes_));
-    for (std::size_t f = 0; f < kFamilies; ++f) {
-      sizes[f] += rendered.back()[f].size();
-    }
-  });
+  tracker.ForEachTrackedInBucket(
+      b, [&](std::string_view id, const TrackedRun& run) {
+        rendered.push_back(Render(id, run, reason_max_bytes_));
+        for (std::size_t f = 0; f < kFamilies; ++f) {
+          sizes[f] += rendered.back()[f].size();
+        }
+      });
   std::array<std::string, kFamilies> text;
   for (std::size_t f = 0; f < kFamilies; ++f) {
     text[f].reserve(sizes[f]);

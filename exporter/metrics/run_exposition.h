@@ -35,7 +35,8 @@ class RunExposition {
   const std::vector<Part>& Parts();
 
   // One run's lines per family (exposed for tests).
-  static RunLines Render(const TrackedRun& run, std::size_t reason_max_bytes);
+  static RunLines Render(std::string_view run_id, const TrackedRun& run,
+                         std::size_t reason_max_bytes);
 
  private:
   // A bucket's text per family; its runs are the tracker's.

@@ -33,6 +33,27 @@ std::map<std::string, Counts> NonZeroByProject(
 
 }  // namespace
 
+void TrackedRow::Assign(const RunRow& row) {
+  labels_.clear();
+  labels_.reserve(row.project.size() + row.phase.size() +
+                  row.workstream.size());
+  labels_.append(row.project).append(row.phase).append(row.workstream);
+  labels_.shrink_to_fit();
+  project_bytes_ = static_cast<uint32_t>(row.project.size());
+  phase_bytes_ = static_cast<uint32_t>(row.phase.size());
+  state = row.state;
+  created_at = row.created_at;
+  started_at = row.started_at;
+  ended_at = row.ended_at;
+}
+
+bool TrackedRow::Same(const RunRow& row) const {
+  return project() == row.project && phase() == row.phase &&
+         workstream() == row.workstream && state == row.state &&
+         created_at == row.created_at && started_at == row.started_at &&
+         ended_at == row.ended_at;
+}
+
 std::optional<double> TrackedRun::LastProgress() const {
   std::optional<double> t = row.created_at;
   Latest(&t, row.started_at);
@@ -67,7 +88,7 @@ bool RunTracker::Trackable(const RunRow& row,
 }
 
 void RunTracker::CountSteps(const TrackedRun& run, int sign) {
-  StepCounts& counts = tracked_steps_[InternProject(run.row.project)];
+  StepCounts& counts = tracked_steps_[InternProject(run.row.project())];
   for (std::size_t s = 0; s < counts.size(); ++s) {
     counts[s] += sign * run.steps.counts[s];
   }
@@ -90,13 +111,14 @@ void RunTracker::Track(const RunRow& row, std::optional<double> window_start) {
     it = tracked_.emplace_hint(it, Key{key.bucket, row.run_id}, TrackedRun{});
   }
   TrackedRun& t = it->second;
-  if (!inserted && t.row == row && t.window_start == window_start) return;
-  if (t.window_start) by_window_start_.erase({*t.window_start, row.run_id});
+  if (!inserted && t.row.Same(row) && t.window_start == window_start) return;
+  const std::string_view id = it->first.id;  // lives as long as the entry
+  if (t.window_start) by_window_start_.erase({*t.window_start, id});
   if (!inserted) CountSteps(t, -1);  // the project may change
-  t.row = row;
+  t.row.Assign(row);
   CountSteps(t, +1);
   t.window_start = window_start;
-  if (window_start) by_window_start_.emplace(*window_start, row.run_id);
+  if (window_start) by_window_start_.emplace(*window_start, id);
   changes_.changed.insert(row.run_id);
   changes_.removed.erase(row.run_id);
 }
@@ -287,7 +309,7 @@ void RunTracker::Expire(double now) {
   // Only terminal runs have a window start (see Upsert).
   while (!by_window_start_.empty() && now - by_window_start_.begin()->first >
                                           options_.recent_window_seconds) {
-    const std::string id = by_window_start_.begin()->second;
+    const std::string id(by_window_start_.begin()->second);
     Untrack(id);
   }
   if (tracked_.size() <= options_.max_tracked) return;

@@ -11,16 +11,22 @@ namespace {
 constexpr std::size_t kInfo = 0, kStatus = 1, kSteps = 2, kCreated = 3,
                       kStart = 4, kEnd = 5, kLastProgress = 6, kFailure = 7;
 
+RunRow MakeRow(RunState state) {
+  RunRow row;
+  row.run_id = "01RUN";
+  row.project = "proj";
+  row.phase = "build";
+  row.workstream = "ws";
+  row.state = state;
+  row.created_at = 100;
+  row.started_at = 110;
+  if (IsTerminal(state)) row.ended_at = 200;
+  return row;
+}
+
 TrackedRun MakeRun(RunState state) {
   TrackedRun run;
-  run.row.run_id = "01RUN";
-  run.row.project = "proj";
-  run.row.phase = "build";
-  run.row.workstream = "ws";
-  run.row.state = state;
-  run.row.created_at = 100;
-  run.row.started_at = 110;
-  if (IsTerminal(state)) run.row.ended_at = 200;
+  run.row.Assign(MakeRow(state));
   run.steps.counts[static_cast<int>(StepState::kCompleted)] = 2;
   run.steps.counts[static_cast<int>(StepState::kFailed)] =
       state == RunState::kFailed ? 1 : 0;
@@ -30,7 +36,8 @@ TrackedRun MakeRun(RunState state) {
 }
 
 TEST(RunExpositionTest, AnActiveRunHasItsProgressAndOnlyNonZeroStepStates) {
-  const auto lines = RunExposition::Render(MakeRun(RunState::kRunning), 120);
+  const auto lines =
+      RunExposition::Render("01RUN", MakeRun(RunState::kRunning), 120);
   EXPECT_EQ(lines[kSteps],
             "pipeline_run_steps{run_id=\"01RUN\",state=\"completed\"} 2\n");
   EXPECT_EQ(lines[kCreated],
@@ -45,7 +52,8 @@ TEST(RunExpositionTest, AnActiveRunHasItsProgressAndOnlyNonZeroStepStates) {
 }
 
 TEST(RunExpositionTest, OnlyInfoAndFailureInfoCarryProjectAndPhase) {
-  const auto lines = RunExposition::Render(MakeRun(RunState::kFailed), 120);
+  const auto lines =
+      RunExposition::Render("01RUN", MakeRun(RunState::kFailed), 120);
   EXPECT_EQ(lines[kInfo],
             "pipeline_run_info{run_id=\"01RUN\",project=\"proj\",phase="
             "\"build\",workstream=\"ws\"} 1\n");
@@ -60,7 +68,7 @@ TEST(RunExpositionTest, OnlyInfoAndFailureInfoCarryProjectAndPhase) {
 TEST(RunExpositionTest, AnEndedRunKeepsItsStateStartEndAndFailureOnly) {
   for (RunState state : {RunState::kSucceeded, RunState::kFailed,
                          RunState::kPartial, RunState::kCanceled}) {
-    const auto lines = RunExposition::Render(MakeRun(state), 120);
+    const auto lines = RunExposition::Render("01RUN", MakeRun(state), 120);
     EXPECT_NE(lines[kInfo], "");
     EXPECT_NE(lines[kStatus], "");
     EXPECT_NE(lines[kStart], "");
@@ -85,12 +93,11 @@ TEST(RunExpositionTest, RenderingAllBucketsAtOnceGivesWhatSmallPollsGive) {
   RunTracker tracker(RunTracker::Options{3600, 100000});
   std::vector<RunRow> rows;
   for (int i = 0; i < 5000; ++i) {
-    TrackedRun run =
-        MakeRun(i % 3 == 0 ? RunState::kFailed : RunState::kRunning);
-    run.row.run_id = "run-" + std::to_string(i);
-    run.row.project = "proj-" + std::to_string(i % 7);
-    if (run.row.ended_at) run.row.ended_at = 1'000'000 - i % 3000;
-    rows.push_back(run.row);
+    RunRow row = MakeRow(i % 3 == 0 ? RunState::kFailed : RunState::kRunning);
+    row.run_id = "run-" + std::to_string(i);
+    row.project = "proj-" + std::to_string(i % 7);
+    if (row.ended_at) row.ended_at = 1'000'000 - i % 3000;
+    rows.push_back(row);
   }
   tracker.Reconcile(rows, 1'000'000, false);
   const RunTracker::Changes all = tracker.TakeChanges();

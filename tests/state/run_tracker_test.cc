@@ -224,6 +224,33 @@ TEST(RunTrackerTest, ReportsOnlyRunsWhoseValuesChanged) {
   EXPECT_EQ(t.TakeChanges().changed.count("a"), 1u);
 }
 
+TEST(TrackedRowTest, KeepsEveryFieldButTheIdAndTellsAChangedRowApart) {
+  RunRow row = MakeRun("id", RunState::kRunning);
+  row.project = "project-with-a-long-name";
+  row.phase = "phase5_execution";
+  TrackedRow kept(row);
+  EXPECT_EQ(kept.project(), "project-with-a-long-name");
+  EXPECT_EQ(kept.phase(), "phase5_execution");
+  EXPECT_EQ(kept.workstream(), "");
+  EXPECT_EQ(kept.state, RunState::kRunning);
+  EXPECT_EQ(kept.started_at, kNow - 7000);
+  EXPECT_TRUE(kept.Same(row));
+  RunRow other_id = row;
+  other_id.run_id = "another";
+  EXPECT_TRUE(kept.Same(other_id)) << "the id is the tracker's key";
+  // The same bytes split differently between the labels are another row.
+  RunRow moved = row;
+  moved.project = "project-with-a-long-nam";
+  moved.phase = "ephase5_execution";
+  EXPECT_FALSE(kept.Same(moved));
+  RunRow ended = row;
+  ended.ended_at = kNow;
+  EXPECT_FALSE(kept.Same(ended));
+  kept.Assign(moved);
+  EXPECT_EQ(kept.phase(), "ephase5_execution");
+  EXPECT_TRUE(kept.Same(moved));
+}
+
 // The same row, but its end is never offered on its own: ReconcileRow then
 // takes every row whole (Fill) and applies it as it did before it learned to
 // count long-ended runs from a few fields.
