@@ -28,6 +28,13 @@ RunExposition::RunLines RunExposition::Render(std::string_view run_id,
                                               const TrackedRun& run,
                                               std::size_t reason_max_bytes) {
   RunLines lines;
+  RenderInto(run_id, run, reason_max_bytes, &lines);
+  return lines;
+}
+
+void RunExposition::RenderInto(std::string_view run_id, const TrackedRun& run,
+                               std::size_t reason_max_bytes, RunLines* out) {
+  RunLines& lines = *out;
   const TrackedRow& r = run.row;
   const std::string id = SanitizeLabelValue(run_id, kMaxIdBytes);
   const std::string project = SanitizeLabelValue(r.project(), kMaxIdBytes);
@@ -85,7 +92,6 @@ RunExposition::RunLines RunExposition::Render(std::string_view run_id,
                   {"reason", reason}},
                  1);
   }
-  return lines;
 }
 
 RunExposition::RunExposition(std::size_t reason_max_bytes)
@@ -135,24 +141,16 @@ void RunExposition::RenderBuckets(const std::vector<std::size_t>& dirty,
 }
 
 void RunExposition::RenderBucket(std::size_t b, const RunTracker& tracker) {
-  // Rendered first, then joined into strings of exactly their size: the
-  // buckets are most of the resident text, and growing them by append
-  // would leave up to half of each allocation unused.
-  std::vector<RunLines> rendered;
-  std::array<std::size_t, kFamilies> sizes{};
+  // Every run's lines appended to the bucket's strings, which are then cut
+  // to exactly their size: the buckets are most of the resident text, and
+  // growing them by append leaves up to half of each allocation unused.
+  RunLines text;
   tracker.ForEachTrackedInBucket(
       b, [&](std::string_view id, const TrackedRun& run) {
-        rendered.push_back(Render(id, run, reason_max_bytes_));
-        for (std::size_t f = 0; f < kFamilies; ++f) {
-          sizes[f] += rendered.back()[f].size();
-        }
+        RenderInto(id, run, reason_max_bytes_, &text);
       });
-  std::array<std::string, kFamilies> text;
   for (std::size_t f = 0; f < kFamilies; ++f) {
-    text[f].reserve(sizes[f]);
-    for (const RunLines& lines : rendered) text[f].append(lines[f]);
-  }
-  for (std::size_t f = 0; f < kFamilies; ++f) {
+    text[f].shrink_to_fit();
     buckets_[b][f] = std::make_shared<const std::string>(std::move(text[f]));
   }
 }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporter/state/run_tracker.h"
@@ -37,6 +38,9 @@ class RunExposition {
   // One run's lines per family (exposed for tests).
   static RunLines Render(std::string_view run_id, const TrackedRun& run,
                          std::size_t reason_max_bytes);
+  // The same, appended to *lines.
+  static void RenderInto(std::string_view run_id, const TrackedRun& run,
+                         std::size_t reason_max_bytes, RunLines* lines);
 
  private:
   // A bucket's text per family; its runs are the tracker's.
