@@ -103,15 +103,40 @@ const TrackedRun* RunTracker::FindTracked(std::string_view run_id) const {
   return it == tracked_.end() ? nullptr : &it->second;
 }
 
-void RunTracker::Track(const RunRow& row, std::optional<double> window_start) {
+bool RunTracker::MakeRoomFor(const RunRow& row,
+                             const std::optional<double>& window_start) {
+  if (by_window_start_.empty()) return !window_start;
+  const auto& oldest = *by_window_start_.begin();
+  if (window_start &&
+      std::make_pair(*window_start, std::string_view(row.run_id)) < oldest) {
+    return false;
+  }
+  Untrack(std::string(oldest.second));  // the view dies with the entry
+  ++changes_.dropped;
+  return true;
+}
+
+bool RunTracker::Track(const RunRow& row, std::optional<double> window_start) {
   const KeyView key = KeyOf(row.run_id);
   auto it = tracked_.lower_bound(key);
-  const bool inserted = it == tracked_.end() || KeyLess{}(key, it->first);
+  bool inserted = it == tracked_.end() || KeyLess{}(key, it->first);
+  if (inserted && tracked_.size() >= options_.max_tracked) {
+    // The same runs as tracking all and dropping the excess after, and the
+    // same count of drops, at the cost of one run a time: a full read of a
+    // database with more runs to track than the cap never holds them all.
+    if (!MakeRoomFor(row, window_start)) {
+      ++changes_.dropped;
+      return false;
+    }
+    it = tracked_.lower_bound(key);  // the untracked entry may have been it
+  }
   if (inserted) {
     it = tracked_.emplace_hint(it, Key{key.bucket, row.run_id}, TrackedRun{});
   }
   TrackedRun& t = it->second;
-  if (!inserted && t.row.Same(row) && t.window_start == window_start) return;
+  if (!inserted && t.row.Same(row) && t.window_start == window_start) {
+    return true;
+  }
   const std::string_view id = it->first.id;  // lives as long as the entry
   if (t.window_start) by_window_start_.erase({*t.window_start, id});
   if (!inserted) CountSteps(t, -1);  // the project may change
@@ -121,6 +146,7 @@ void RunTracker::Track(const RunRow& row, std::optional<double> window_start) {
   if (window_start) by_window_start_.emplace(*window_start, id);
   changes_.changed.insert(row.run_id);
   changes_.removed.erase(row.run_id);
+  return true;
 }
 
 void RunTracker::Untrack(const std::string& run_id) {
@@ -201,8 +227,7 @@ void RunTracker::Apply(Known& known, bool is_new, const RunRow& row, double now,
     }
   }
   if (Trackable(row, window_start, now)) {
-    Track(row, window_start);
-    known.tracked = true;
+    known.tracked = Track(row, window_start) || known.tracked;
   } else if (known.tracked) {
     Untrack(row.run_id);
     known.tracked = false;

@@ -233,7 +233,15 @@ class RunTracker {
   void Count(uint32_t project, RunState state, int delta);
   bool Trackable(const RunRow& row, const std::optional<double>& window_start,
                  double now) const;
-  void Track(const RunRow& row, std::optional<double> window_start);
+  // Whether the run is tracked now: at max_tracked, a run comes in only in
+  // place of the one that the cap would drop before it (MakeRoomFor).
+  bool Track(const RunRow& row, std::optional<double> window_start);
+  // At max_tracked, for a run not tracked yet: untracks the ended run with
+  // the oldest window if it goes before this one and says yes, or says no.
+  // An active run is let in over the cap when only active runs are tracked
+  // (Expire then drops the oldest-created ones).
+  bool MakeRoomFor(const RunRow& row,
+                   const std::optional<double>& window_start);
   void Untrack(const std::string& run_id);
   // Adds (sign +1) or takes away (-1) a tracked run's steps from
   // tracked_steps_.

@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -249,6 +251,87 @@ TEST(TrackedRowTest, KeepsEveryFieldButTheIdAndTellsAChangedRowApart) {
   kept.Assign(moved);
   EXPECT_EQ(kept.phase(), "ephase5_execution");
   EXPECT_TRUE(kept.Same(moved));
+}
+
+// What max_tracked keeps, as its rule states it: every trackable run in,
+// then the oldest ended runs out first, then the oldest-created active ones.
+std::set<std::string> KeptByTheCap(const std::map<std::string, RunRow>& rows,
+                                   std::size_t cap, double now) {
+  std::vector<std::tuple<int, double, std::string>> order;
+  for (const auto& [id, r] : rows) {
+    const bool active =
+        r.state == RunState::kPending || r.state == RunState::kRunning;
+    if (active) {
+      order.emplace_back(1, r.created_at.value_or(0), id);
+    } else if (IsTerminal(r.state) && r.ended_at && now - *r.ended_at <= 3600) {
+      order.emplace_back(0, *r.ended_at, id);
+    }
+  }
+  std::sort(order.begin(), order.end());
+  std::set<std::string> kept;
+  for (std::size_t i = order.size() > cap ? order.size() - cap : 0;
+       i < order.size(); ++i) {
+    kept.insert(std::get<2>(order[i]));
+  }
+  return kept;
+}
+
+std::set<std::string> TrackedIds(const RunTracker& t) {
+  std::set<std::string> ids;
+  t.ForEachTracked(
+      [&](std::string_view id, const TrackedRun&) { ids.emplace(id); });
+  return ids;
+}
+
+TEST(RunTrackerTest, AtTheCapKeepsWhatDroppingTheExcessAfterwardsWould) {
+  constexpr std::size_t kCap = 50;
+  std::mt19937 rng(5);
+  const auto random_row = [&](const std::string& id) {
+    // One in ten active: most of what the cap keeps are ended runs.
+    const bool active = rng() % 10 == 0;
+    const bool other = rng() % 2 == 0;
+    RunRow r = MakeRun(
+        id, active ? (other ? RunState::kPending : RunState::kRunning)
+                   : (other ? RunState::kSucceeded : RunState::kFailed));
+    r.created_at = kNow - 5000.0 + (rng() % 5000);
+    // Mostly within the recent window, some before it.
+    if (IsTerminal(r.state)) r.ended_at = kNow - 4000.0 + (rng() % 4000);
+    return r;
+  };
+  // A full read of far more runs to track than the cap.
+  std::map<std::string, RunRow> rows;
+  std::vector<RunRow> read;
+  for (int i = 0; i < 400; ++i) {
+    RunRow r = random_row("r" + std::to_string(i));
+    rows[r.run_id] = r;
+    read.push_back(r);
+  }
+  RunTracker t = MakeTracker(kCap);
+  t.Reconcile(read, kNow, false);
+  t.Expire(kNow);
+  const std::set<std::string> kept = KeptByTheCap(rows, kCap, kNow);
+  EXPECT_EQ(TrackedIds(t), kept);
+  std::size_t trackable = 0;
+  for (const auto& [id, r] : rows) {
+    trackable += KeptByTheCap({{id, r}}, 1, kNow).size();
+  }
+  EXPECT_EQ(t.TakeChanges().dropped, trackable - kCap);
+
+  // New runs one poll at a time: each comes in only in place of one the
+  // cap would drop before it.
+  std::map<std::string, RunRow> model;
+  for (const std::string& id : kept) model[id] = rows[id];
+  for (int i = 0; i < 200; ++i) {
+    RunRow r = random_row("n" + std::to_string(i));
+    t.Upsert(r, kNow);
+    t.Expire(kNow);
+    model[r.run_id] = r;
+    const std::set<std::string> now_kept = KeptByTheCap(model, kCap, kNow);
+    for (auto it = model.begin(); it != model.end();) {
+      it = now_kept.count(it->first) ? std::next(it) : model.erase(it);
+    }
+    ASSERT_EQ(TrackedIds(t), now_kept) << "after " << r.run_id;
+  }
 }
 
 // The same row, but its end is never offered on its own: ReconcileRow then
