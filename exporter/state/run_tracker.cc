@@ -253,13 +253,21 @@ bool RunTracker::ReconcileRow(const RunRowSource& row, double now) {
   Known& known = *known_run;
   const RunState state = row.state();
   // What Apply does for a run it neither tracks nor counts finished, with
-  // no RunRow: a terminal run whose window (its end) lies before the recent
-  // window, not tracked, and not turned terminal since the last read.
+  // no RunRow: a terminal run, not tracked, not turned terminal since the
+  // last read, whose window (its end) lies before the recent window or,
+  // with max_tracked reached, before every tracked one's (MakeRoomFor).
   const bool finishes =
       count_transitions_ && !inserted && !IsTerminal(known.state);
   std::optional<double> ended;
   if (IsTerminal(state) && !known.tracked && !finishes) ended = row.ended_at();
-  if (ended && now - *ended > options_.recent_window_seconds) {
+  const bool before_window =
+      ended && now - *ended > options_.recent_window_seconds;
+  const bool dropped =
+      ended && !before_window && tracked_.size() >= options_.max_tracked &&
+      !by_window_start_.empty() &&
+      std::make_pair(*ended, row.run_id()) < *by_window_start_.begin();
+  if (before_window || dropped) {
+    if (dropped) ++changes_.dropped;
     const uint32_t project = InternProject(row.project());
     if (!inserted) Count(known.project, known.state, -1);
     known.project = project;
