@@ -104,8 +104,9 @@ const Def kTrackedRunsDropped{"pipeline_exporter_tracked_runs_dropped_total",
     "(oldest ended runs first).",
     {}, "Exporter health"};
 const Def kParseErrors{"pipeline_exporter_parse_errors_total", Type::kCounter,
-    "Unparsable values in the state database (treated as missing) by field, "
-    "e.g. runs.ended_at; each row's field counted once.",
+    "Unparsable values read from the state database (treated as missing) by "
+    "field, e.g. runs.ended_at; each row's field counted once. Of a run that "
+    "ended before the recent window and is not tracked only the end is read.",
     {"field"}, "Exporter health"};
 const Def kKnownRuns{"pipeline_exporter_known_runs", Type::kGauge,
     "Runs in the state database as last read (the sum of pipeline_runs).",
