@@ -119,8 +119,8 @@ void Poller::Publish() {
   // The per-run text is shared with earlier snapshots until a run changes.
   const auto& runs = exposition_.Parts();
   std::vector<Snapshot::Part> parts;
-  parts.reserve(runs.size() + 2);
-  parts.push_back(std::make_shared<const std::string>(metrics_.Serialize()));
+  parts.reserve(runs.size() + 3);
+  for (auto& text : metrics_.Texts()) parts.push_back(std::move(text));
   if (extra_text_) {
     parts.push_back(std::make_shared<const std::string>(extra_text_()));
   }

@@ -57,45 +57,45 @@ std::string_view Name(StateCondition condition) {
 }
 
 StateMetrics::StateMetrics(std::size_t max_event_types)
-    : registry_(std::make_shared<prometheus::Registry>()),
+    : data_(std::make_shared<prometheus::Registry>()),
+      health_(std::make_shared<prometheus::Registry>()),
       max_event_types_(max_event_types),
       runs_(metrics::RegisterFamily(prometheus::BuildGauge(), metrics::kRuns,
-                                    *registry_)),
-      tracked_steps_(metrics::RegisterFamily(
-          prometheus::BuildGauge(), metrics::kTrackedSteps, *registry_)),
-      runs_finished_(metrics::RegisterFamily(
-          prometheus::BuildCounter(), metrics::kRunsFinished, *registry_)),
+                                    *data_)),
+      tracked_steps_(metrics::RegisterFamily(prometheus::BuildGauge(),
+                                             metrics::kTrackedSteps, *data_)),
+      runs_finished_(metrics::RegisterFamily(prometheus::BuildCounter(),
+                                             metrics::kRunsFinished, *data_)),
       run_duration_(metrics::RegisterFamily(prometheus::BuildHistogram(),
-                                            metrics::kRunDuration, *registry_)),
+                                            metrics::kRunDuration, *data_)),
       last_success_(metrics::RegisterFamily(prometheus::BuildGauge(),
-                                            metrics::kLastSuccess, *registry_)),
+                                            metrics::kLastSuccess, *data_)),
       events_(metrics::RegisterFamily(prometheus::BuildCounter(),
-                                      metrics::kEvents, *registry_)),
+                                      metrics::kEvents, *data_)),
       build_info_(metrics::RegisterFamily(prometheus::BuildGauge(),
-                                          metrics::kBuildInfo, *registry_)),
+                                          metrics::kBuildInfo, *health_)),
       state_up_(metrics::RegisterFamily(prometheus::BuildGauge(),
-                                        metrics::kStateUp, *registry_)),
+                                        metrics::kStateUp, *health_)),
       state_condition_(metrics::RegisterFamily(
-          prometheus::BuildGauge(), metrics::kStateCondition, *registry_)),
+          prometheus::BuildGauge(), metrics::kStateCondition, *health_)),
       last_poll_success_(metrics::RegisterFamily(
-          prometheus::BuildGauge(), metrics::kLastPollSuccess, *registry_)),
-      poll_duration_(metrics::RegisterFamily(
-          prometheus::BuildHistogram(), metrics::kPollDuration, *registry_)),
+          prometheus::BuildGauge(), metrics::kLastPollSuccess, *health_)),
+      poll_duration_(metrics::RegisterFamily(prometheus::BuildHistogram(),
+                                             metrics::kPollDuration, *health_)),
       poll_errors_(metrics::RegisterFamily(prometheus::BuildCounter(),
-                                           metrics::kPollErrors, *registry_)),
+                                           metrics::kPollErrors, *health_)),
       polls_(metrics::RegisterFamily(prometheus::BuildCounter(),
-                                     metrics::kPolls, *registry_)),
+                                     metrics::kPolls, *health_)),
       resyncs_(metrics::RegisterFamily(prometheus::BuildCounter(),
-                                       metrics::kResyncs, *registry_)),
+                                       metrics::kResyncs, *health_)),
       tracked_runs_(metrics::RegisterFamily(prometheus::BuildGauge(),
-                                            metrics::kTrackedRuns, *registry_)),
-      tracked_dropped_(metrics::RegisterFamily(prometheus::BuildCounter(),
-                                               metrics::kTrackedRunsDropped,
-                                               *registry_)),
+                                            metrics::kTrackedRuns, *health_)),
+      tracked_dropped_(metrics::RegisterFamily(
+          prometheus::BuildCounter(), metrics::kTrackedRunsDropped, *health_)),
       parse_errors_(metrics::RegisterFamily(prometheus::BuildCounter(),
-                                            metrics::kParseErrors, *registry_)),
+                                            metrics::kParseErrors, *health_)),
       known_runs_(metrics::RegisterFamily(prometheus::BuildGauge(),
-                                          metrics::kKnownRuns, *registry_)) {
+                                          metrics::kKnownRuns, *health_)) {
   build_info_.Add({{"version", kVersion}, {"revision", kRevision}}).Set(1);
   state_up_.Add({}).Set(0);
   for (StateCondition c : kConditions) {
@@ -112,6 +112,7 @@ StateMetrics::StateMetrics(std::size_t max_event_types)
 }
 
 void StateMetrics::UpdateRuns(const RunTracker& tracker) {
+  data_text_ = nullptr;
   const auto counts = tracker.CountsByProject();
   // Projects whose runs are all gone lose their series.
   RemoveGone(runs_, run_gauges_, counts);
@@ -174,6 +175,7 @@ void StateMetrics::UpdateTrackedSteps(const RunTracker& tracker) {
 }
 
 void StateMetrics::RecordFinished(const std::vector<FinishedRun>& finished) {
+  if (!finished.empty()) data_text_ = nullptr;
   for (const FinishedRun& f : finished) {
     const std::string project = SanitizeLabelValue(f.project, kMaxLabelBytes);
     runs_finished_
@@ -194,6 +196,7 @@ void StateMetrics::RecordDropped(uint64_t dropped) {
 
 void StateMetrics::RecordEvent(const std::string& event_type,
                                const std::string& severity) {
+  data_text_ = nullptr;
   std::string type = SanitizeLabelValue(event_type, 64);
   if (!event_types_.count(type)) {
     if (event_types_.size() >= max_event_types_ || type.empty()) {
@@ -241,8 +244,18 @@ void StateMetrics::RecordPoll(std::string_view result, StateCondition condition,
   }
 }
 
-std::string StateMetrics::Serialize() const {
-  return metrics::SerializeInDeclarationOrder(*registry_);
+std::array<std::shared_ptr<const std::string>, 2> StateMetrics::Texts() {
+  if (!data_text_) {
+    data_text_ = std::make_shared<const std::string>(
+        metrics::SerializeInDeclarationOrder(*data_));
+  }
+  return {data_text_, std::make_shared<const std::string>(
+                          metrics::SerializeInDeclarationOrder(*health_))};
+}
+
+std::string StateMetrics::Serialize() {
+  const auto texts = Texts();
+  return *texts[0] + *texts[1];
 }
 
 }  // namespace pe

@@ -25,9 +25,16 @@ enum class StateCondition { kOk, kMissing, kLocked, kCorrupt, kSchema, kError };
 std::string_view Name(StateCondition condition);
 
 // Every family that is not per-run: aggregates, counters, histograms and the
-// exporter's health, kept in a prometheus-cpp registry (small and bounded:
-// label sets are projects, phases, states and capped event types). Updated by
-// the poller thread only; Serialize() renders the text for a snapshot.
+// exporter's health, kept in prometheus-cpp registries (bounded: label sets
+// are projects, phases, states and capped event types). Updated by the
+// poller thread only; Texts() renders them for a snapshot.
+//
+// Two registries, because they change at different rates: the runs' and
+// events' families (thousands of series with tens of projects and phases:
+// per project and state, per project and phase, a histogram per project)
+// change only when the database did, the exporter's own at every poll. The
+// first is rendered again only after it changed, so a poll that found
+// nothing new costs what the exporter's dozens of series cost.
 class StateMetrics {
  public:
   explicit StateMetrics(std::size_t max_event_types);
@@ -44,13 +51,19 @@ class StateMetrics {
   void RecordPoll(std::string_view result, StateCondition condition,
                   double duration_seconds, double now);
 
-  std::string Serialize() const;
-  prometheus::Registry& registry() { return *registry_; }
+  // The runs' and events' families, then the exporter's: together every
+  // family in declaration order. The first is shared with the previous
+  // call's when nothing changed it since.
+  std::array<std::shared_ptr<const std::string>, 2> Texts();
+  // Both, joined.
+  std::string Serialize();
 
  private:
   void UpdateTrackedSteps(const RunTracker& tracker);
 
-  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<prometheus::Registry> data_;    // runs' and events' families
+  std::shared_ptr<prometheus::Registry> health_;  // the exporter's own
+  std::shared_ptr<const std::string> data_text_;  // nullptr: changed since
   std::size_t max_event_types_;
 
   prometheus::Family<prometheus::Gauge>& runs_;
