@@ -220,6 +220,42 @@ Status Poller::RefreshPendingSteps() {
   return Status::Ok();
 }
 
+Status Poller::ReadStepsAndEvents(SideReader* side, bool latest_events) {
+  std::unordered_set<std::string_view> tracked;
+  if (latest_events) {
+    // Only tracked runs keep an event time (RunTracker::NoteEvent).
+    tracked.reserve(tracker_.tracked_count());
+    tracker_.ForEachTracked(
+        [&](std::string_view id, const TrackedRun&) { tracked.insert(id); });
+  }
+  std::vector<std::pair<std::string, double>> latest;
+  if (side != nullptr) {
+    auto read = side->Finish(tracked);
+    if (!read.ok()) return read.status();
+    for (auto& [id, summary] : read->steps) {
+      SetSteps(id, std::move(summary));
+      pending_steps_.erase(id);
+    }
+    latest = std::move(read->latest_events);
+  } else {
+    tracker_.ForEachTracked([this](std::string_view id, const TrackedRun&) {
+      pending_steps_.emplace(id);
+    });
+    if (latest_events) {
+      auto found = LatestEventScan(0).Finish(reader_, tracked, &parse_errors_);
+      if (!found.ok()) return found.status();
+      latest = std::move(found.value());
+    }
+  }
+  if (Status s = RefreshPendingSteps(); !s.ok()) return s;
+  for (const auto& [id, t] : latest) {
+    double& slot = pending_event_times_[id];
+    slot = std::max(slot, t);
+  }
+  ApplyEventTimes();
+  return Status::Ok();
+}
+
 void Poller::ApplyEventTimes() {
   for (const auto& [id, t] : pending_event_times_) tracker_.NoteEvent(id, t);
   pending_event_times_.clear();
@@ -291,19 +327,21 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   // be opened.
   const bool latest_events = !initialized_;
   SideReader side(config_.state_db, config_.busy_timeout, &parse_errors_);
-  const Status beside =
-      read_beside_scan_ ? side.Start(latest_events)
-                        : Status::Internal("reading beside the scan is off");
-  if (!beside.ok() && read_beside_scan_) {
-    log::Debug("reading steps after the runs scan, not beside it",
-               {{"err", beside.message()}});
+  bool beside = false;
+  if (read_beside_scan_) {
+    const Status started = side.Start(latest_events);
+    beside = started.ok();
+    if (!beside) {
+      log::Debug("reading steps after the runs scan, not beside it",
+                 {{"err", started.message()}});
+    }
   }
   tracker_.BeginReconcile(/*count_transitions=*/initialized_,
                           static_cast<std::size_t>(*expected));
   Status read = reader_.ForEachRun([&](int64_t rowid, const RunRowSource& run) {
     max_rowid = std::max(max_rowid, rowid);
     ++rows;
-    if (tracker_.ReconcileRow(run, now) && beside.ok()) {
+    if (tracker_.ReconcileRow(run, now) && beside) {
       side.Add(run.run_id());
     }
   });
@@ -313,38 +351,10 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   rowid_watermark_ = max_rowid;
   pending_reread_.clear();  // every run was just read
 
-  std::unordered_set<std::string_view> tracked;
-  if (latest_events) {
-    // Only tracked runs keep an event time (RunTracker::NoteEvent).
-    tracked.reserve(tracker_.tracked_count());
-    tracker_.ForEachTracked(
-        [&](std::string_view id, const TrackedRun&) { tracked.insert(id); });
+  if (Status s = ReadStepsAndEvents(beside ? &side : nullptr, latest_events);
+      !s.ok()) {
+    return s;
   }
-  std::vector<std::pair<std::string, double>> latest;
-  if (beside.ok()) {
-    auto done = side.Finish(tracked);
-    if (!done.ok()) return done.status();
-    for (auto& [id, summary] : done->steps) {
-      SetSteps(id, std::move(summary));
-      pending_steps_.erase(id);
-    }
-    latest = std::move(done->latest_events);
-  } else {
-    tracker_.ForEachTracked([this](std::string_view id, const TrackedRun&) {
-      pending_steps_.emplace(id);
-    });
-    if (latest_events) {
-      auto found = LatestEventScan(0).Finish(reader_, tracked, &parse_errors_);
-      if (!found.ok()) return found.status();
-      latest = std::move(found.value());
-    }
-  }
-  if (Status s = RefreshPendingSteps(); !s.ok()) return s;
-  for (const auto& [id, t] : latest) {
-    double& slot = pending_event_times_[id];
-    slot = std::max(slot, t);
-  }
-  ApplyEventTimes();
 
   read_.full_read = true;
   metrics_.RecordResync(reason);

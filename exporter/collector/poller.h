@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "exporter/collector/side_reader.h"
 #include "exporter/config/config.h"
 #include "exporter/metrics/run_exposition.h"
 #include "exporter/metrics/snapshot.h"
@@ -86,6 +87,10 @@ class Poller {
   Status RefreshPendingSteps();
   // A run's steps as read, its failure reason as exposed.
   void SetSteps(const std::string& run_id, StepSummary steps);
+  // After a full read's scan: the steps of every tracked run and, with
+  // latest_events (start-up), the latest event of each, from the side
+  // reader that read them beside the scan, or else read now.
+  Status ReadStepsAndEvents(SideReader* side, bool latest_events);
   void ApplyEventTimes();
   // Upserts a row read incrementally and notes it for the read listener.
   void UpsertRead(const RunRow& row, double now);
