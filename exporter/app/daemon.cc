@@ -128,13 +128,18 @@ double WallClock() {
 
 int RunDaemon(const Config& config, const std::vector<std::string>& args) {
   // glibc gives every thread that allocates its own arena and keeps what it
-  // freed there; with HTTP threads building responses, two arenas bound the
-  // resident memory better (measured in docs/benchmarks.md).
-  mallopt(M_ARENA_MAX, 2);
-  // Blocks of 128 KiB and more (each scrape's write buffer, the chunks of a
-  // gzip body) are mapped and given back to the kernel when freed. Left to
-  // itself, glibc raises this threshold past the first such block freed, and
-  // the later ones stay resident in the arenas.
+  // freed there: the HTTP threads' response buffers, the full read's second
+  // thread. One arena shared by all reuses what any of them freed: 1 MiB
+  // less at the peak than two, and two were 8 less than glibc's default
+  // (docs/benchmarks.md).
+  mallopt(M_ARENA_MAX, 1);
+  // Blocks of 128 KiB and more (the chunks of a gzip body, 256 KiB each) are
+  // mapped, and given back to the kernel as soon as their snapshot is gone.
+  // Left to itself, glibc raises this threshold past the first such block
+  // freed, and the next bodies' chunks stay resident in the arenas. A
+  // scrape's write buffer (120 KiB, civet_response.cc) stays below it: it is
+  // taken from and given back to the arenas, not mapped and faulted in anew
+  // for every request.
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
   // A file size limit (RLIMIT_FSIZE) makes a write fail with EFBIG instead

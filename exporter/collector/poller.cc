@@ -96,8 +96,12 @@ void Poller::PollOnce() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
           .count();
   metrics_.RecordPoll(result, condition, seconds, now);
+  const bool full_read = read_.full_read;
   NotifyReadListener();
   Publish();
+  // A full read churns through every row and renders every bucket on two
+  // threads: give the heap they freed back.
+  if (full_read) malloc_trim(0);
   if (status.ok()) store_->MarkReady();
 }
 
@@ -203,8 +207,12 @@ void Poller::SetSteps(const std::string& run_id, StepSummary steps) {
   // Kept as it is exposed (one line, bounded) rather than as read (up to
   // 4 KiB): the tracked run's reason is only ever rendered, and rendering it
   // again gives the same text.
-  steps.failed_reason =
-      SanitizeReason(steps.failed_reason, config_.failure_reason_max_length);
+  if (steps.failure) {
+    steps.failure = std::make_shared<const StepFailure>(
+        StepFailure{steps.failure->step,
+                    SanitizeReason(steps.failure->reason,
+                                   config_.failure_reason_max_length)});
+  }
   tracker_.SetSteps(run_id, std::move(steps));
 }
 
@@ -362,8 +370,6 @@ Status Poller::FullLoad(double now, std::string_view reason) {
              {{"reason", std::string(reason)},
               {"runs", std::to_string(rows)},
               {"tracked", std::to_string(tracker_.tracked_count())}});
-  // A full read churns through every row; give the freed heap back.
-  malloc_trim(0);
   initialized_ = true;
   need_full_load_ = false;
   full_load_reason_ = "interval";

@@ -79,10 +79,11 @@ void RunExposition::RenderInto(std::string_view run_id, const TrackedRun& run,
     AppendSample(&lines[6], metrics::kRunLastProgress.name, base, *progress);
   }
   if (HasFailure(r.state)) {
+    const StepFailure* failure = run.steps.failure.get();
     const std::string step =
-        SanitizeLabelValue(run.steps.failed_step, kMaxStepBytes);
+        SanitizeLabelValue(failure ? failure->step : "", kMaxStepBytes);
     const std::string reason =
-        SanitizeReason(run.steps.failed_reason, reason_max_bytes);
+        SanitizeReason(failure ? failure->reason : "", reason_max_bytes);
     AppendSample(&lines[7], metrics::kRunFailureInfo.name,
                  {{"run_id", id},
                   {"project", project},

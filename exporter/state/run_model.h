@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -90,15 +91,28 @@ class RunRowValue final : public RunRowSource {
 };
 
 // What the exporter needs of a run's steps.
+// A run's first failed step (earliest end, then start, then id).
+struct StepFailure {
+  std::string step;    // its name (its id if the name is empty)
+  std::string reason;  // its error message (raw, bounded)
+  bool operator==(const StepFailure&) const = default;
+};
+
 struct StepSummary {
   std::array<int, 5> counts{};  // indexed by StepState (kUnknown not counted)
   int unknown = 0;
   std::optional<double> last_activity;  // latest step start or end
-  std::string failed_step;              // first failed step's name
-  std::string failed_reason;            // its error message (raw, bounded)
+  // Only with a failed step; shared and immutable, so that each of the
+  // 10k to 20k tracked runs without one holds a pointer, not two strings.
+  std::shared_ptr<const StepFailure> failure;
 
   int count(StepState s) const { return counts[static_cast<int>(s)]; }
-  bool operator==(const StepSummary&) const = default;
+  bool operator==(const StepSummary& other) const {
+    return counts == other.counts && unknown == other.unknown &&
+           last_activity == other.last_activity &&
+           (failure == other.failure ||
+            (failure && other.failure && *failure == *other.failure));
+  }
 };
 
 struct EventRow {

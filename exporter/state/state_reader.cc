@@ -467,8 +467,9 @@ Result<StepSummary> StateReader::Steps(const std::string& run_id) {
         if (!first_failed || k < *first_failed) {
           first_failed = std::move(k);
           const std::string_view name = q.Text(1);
-          summary.failed_step = name.empty() ? step_id : name;
-          summary.failed_reason = q.Text(5);
+          summary.failure = std::make_shared<const StepFailure>(
+              StepFailure{std::string(name.empty() ? step_id : name),
+                          std::string(q.Text(5))});
         }
       }
     }

@@ -30,8 +30,8 @@ TrackedRun MakeRun(RunState state) {
   run.steps.counts[static_cast<int>(StepState::kCompleted)] = 2;
   run.steps.counts[static_cast<int>(StepState::kFailed)] =
       state == RunState::kFailed ? 1 : 0;
-  run.steps.failed_step = "compile";
-  run.steps.failed_reason = "exit 1";
+  run.steps.failure =
+      std::make_shared<const StepFailure>(StepFailure{"compile", "exit 1"});
   return run;
 }
 
