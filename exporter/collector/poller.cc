@@ -238,28 +238,34 @@ Status Poller::ReadStepsAndEvents(SideReader* side, bool latest_events) {
   }
   std::vector<std::pair<std::string, double>> latest;
   if (side != nullptr) {
-    auto read = side->Finish(tracked);
-    if (!read.ok()) return read.status();
-    for (auto& [id, summary] : read->steps) {
-      SetSteps(id, std::move(summary));
-      pending_steps_.erase(id);
+    // The side thread goes on with the events while this one applies the
+    // steps; the tracker's keys, which `tracked` views, stay until then.
+    auto steps = side->Close(std::move(tracked));
+    Status applied = steps.status();
+    if (steps.ok()) {
+      for (auto& [id, summary] : *steps) {
+        SetSteps(id, std::move(summary));
+        pending_steps_.erase(id);
+      }
+      applied = RefreshPendingSteps();
     }
-    latest = std::move(read->latest_events);
+    auto events = side->LatestEvents();
+    if (!applied.ok()) return applied;
+    if (!events.ok()) return events.status();
+    latest = std::move(events.value());
   } else {
     tracker_.ForEachTracked([this](std::string_view id, const TrackedRun&) {
       pending_steps_.emplace(id);
     });
+    if (Status s = RefreshPendingSteps(); !s.ok()) return s;
     if (latest_events) {
       auto found = LatestEventScan(0).Finish(reader_, tracked, &parse_errors_);
       if (!found.ok()) return found.status();
       latest = std::move(found.value());
     }
   }
-  if (Status s = RefreshPendingSteps(); !s.ok()) return s;
-  for (const auto& [id, t] : latest) {
-    double& slot = pending_event_times_[id];
-    slot = std::max(slot, t);
-  }
+  // NoteEvent keeps the latest of what it is given.
+  for (const auto& [id, t] : latest) tracker_.NoteEvent(id, t);
   ApplyEventTimes();
   return Status::Ok();
 }

@@ -47,25 +47,21 @@ void SideReader::Add(std::string_view run_id) {
 void SideReader::Run() {
   std::vector<std::string> work;
   bool recording = events_ != nullptr;
-  while (true) {
+  Status s;
+  bool wanted_given = false;
+  while (s.ok()) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [&] { return !queue_.empty() || closed_ || recording; });
-      if (queue_.empty() && closed_) return;
-      // Closing: the steps left, then Finish completes the events.
+      if (queue_.empty() && closed_) {
+        wanted_given = !wanted_.empty();
+        break;
+      }
+      // Closing: the steps left, then the events of the wanted runs.
       recording = recording && !closed_;
       work.swap(queue_);
     }
-    Status s;
-    for (std::string& id : work) {
-      auto steps = reader_.Steps(id);
-      if (!steps.ok()) {
-        s = steps.status();
-        break;
-      }
-      read_.steps.emplace_back(std::move(id), std::move(steps.value()));
-    }
-    work.clear();
+    s = ReadSteps(&work);
     if (s.ok() && recording) {
       auto more = events_->Record(reader_, kEventRows);
       if (more.ok()) {
@@ -74,12 +70,35 @@ void SideReader::Run() {
         s = more.status();
       }
     }
-    if (!s.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      status_ = s;
-      return;
-    }
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!s.ok()) status_ = s;
+    steps_done_ = true;
+  }
+  steps_read_.notify_one();
+  if (!s.ok() || events_ == nullptr || !wanted_given) return;
+  auto latest = events_->Finish(reader_, wanted_, parse_errors_);
+  if (latest.ok()) {
+    latest_events_ = std::move(latest.value());
+  } else {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = latest.status();
+  }
+}
+
+Status SideReader::ReadSteps(std::vector<std::string>* work) {
+  Status s;
+  for (std::string& id : *work) {
+    auto steps = reader_.Steps(id);
+    if (!steps.ok()) {
+      s = steps.status();
+      break;
+    }
+    steps_.emplace_back(std::move(id), std::move(steps.value()));
+  }
+  work->clear();
+  return s;
 }
 
 void SideReader::Stop() {
@@ -93,30 +112,28 @@ void SideReader::Stop() {
   reader_.Close();
 }
 
-Result<SideReader::Read> SideReader::Finish(
-    const std::unordered_set<std::string_view>& wanted) {
+Result<SideReader::Steps> SideReader::Close(
+    std::unordered_set<std::string_view> wanted) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.insert(queue_.end(), std::make_move_iterator(batch_.begin()),
                   std::make_move_iterator(batch_.end()));
+    wanted_ = std::move(wanted);
     closed_ = true;
   }
   batch_.clear();
   wake_.notify_one();
-  if (thread_.joinable()) thread_.join();
-  Status s = status_;
-  // The thread is done: its connection is this thread's now.
-  if (s.ok() && events_) {
-    auto latest = events_->Finish(reader_, wanted, parse_errors_);
-    if (latest.ok()) {
-      read_.latest_events = std::move(latest.value());
-    } else {
-      s = latest.status();
-    }
-  }
+  std::unique_lock<std::mutex> lock(mu_);
+  steps_read_.wait(lock, [&] { return steps_done_ || !thread_.joinable(); });
+  if (!status_.ok()) return status_;
+  return std::move(steps_);
+}
+
+Result<std::vector<std::pair<std::string, double>>> SideReader::LatestEvents() {
   Stop();
-  if (!s.ok()) return s;
-  return std::move(read_);
+  // The thread is joined: what it wrote is this thread's now.
+  if (!status_.ok()) return status_;
+  return std::move(latest_events_);
 }
 
 }  // namespace pe

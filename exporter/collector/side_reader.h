@@ -49,18 +49,22 @@ class SideReader {
   // Queues a tracked run whose steps to read.
   void Add(std::string_view run_id);
 
-  struct Read {
-    std::vector<std::pair<std::string, StepSummary>> steps;
-    // Of the wanted runs, at start-up (LatestEventScan::Finish).
-    std::vector<std::pair<std::string, double>> latest_events;
-  };
-  // Waits until the steps of every queued run were read, completes the
-  // events scan for the wanted runs (if started with latest_events), and
-  // closes the connection. The first error, if any.
-  Result<Read> Finish(const std::unordered_set<std::string_view>& wanted);
+  using Steps = std::vector<std::pair<std::string, StepSummary>>;
+  // Waits until the steps of every queued run were read and returns them.
+  // The events scan (if started with latest_events) goes on, on the reading
+  // thread, for the runs in `wanted`, while the caller applies the steps:
+  // the views in `wanted` must stay valid until LatestEvents() returns. The
+  // first error, if any.
+  Result<Steps> Close(std::unordered_set<std::string_view> wanted);
+  // Waits for the events scan and closes the connection: of the wanted runs
+  // (LatestEventScan::Finish), or nothing without latest_events. The first
+  // error, if any. Call it after Close() even if the caller gives up.
+  Result<std::vector<std::pair<std::string, double>>> LatestEvents();
 
  private:
   void Run();
+  // Reads the steps of the runs in work (emptied) into steps_.
+  Status ReadSteps(std::vector<std::string>* work);
   void Stop();
 
   ParseErrors* parse_errors_;
@@ -71,10 +75,15 @@ class SideReader {
 
   std::mutex mu_;
   std::condition_variable wake_;
+  std::condition_variable steps_read_;
   std::vector<std::string> queue_;  // guarded by mu_
   bool closed_ = false;             // guarded by mu_: no more Add
+  bool steps_done_ = false;         // guarded by mu_: every queued run read
   Status status_;                   // guarded by mu_: the first error
-  Read read_;                       // the reading thread's until joined
+  // The reading thread's until steps_done_ (steps_), or joined (the rest).
+  Steps steps_;
+  std::unordered_set<std::string_view> wanted_;
+  std::vector<std::pair<std::string, double>> latest_events_;
 };
 
 }  // namespace pe

@@ -47,15 +47,16 @@ TEST_F(SideReaderTest, ReadsTheStepsOfEveryRunAddedInBatchesAndTheRest) {
   ASSERT_TRUE(side.Start(/*latest_events=*/false).ok());
   for (int i = 0; i < 600; i += 2) side.Add("run" + std::to_string(i));
   side.Add("no-such-run");
-  auto read = side.Finish({});
+  auto read = side.Close({});
   ASSERT_TRUE(read.ok()) << read.status().ToString();
-  std::map<std::string, StepSummary> steps(read->steps.begin(),
-                                           read->steps.end());
+  std::map<std::string, StepSummary> steps(read->begin(), read->end());
   ASSERT_EQ(steps.size(), 301u);
   EXPECT_EQ(steps["run10"], StepsOf("run10"));
   EXPECT_EQ(steps["run598"], StepsOf("run598"));
   EXPECT_EQ(steps["no-such-run"], StepSummary{});
-  EXPECT_TRUE(read->latest_events.empty());
+  auto latest = side.LatestEvents();
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  EXPECT_TRUE(latest->empty());
 }
 
 TEST_F(SideReaderTest, AtStartUpAlsoFindsTheLatestEventOfTheWantedRuns) {
@@ -63,26 +64,30 @@ TEST_F(SideReaderTest, AtStartUpAlsoFindsTheLatestEventOfTheWantedRuns) {
   ASSERT_TRUE(side.Start(/*latest_events=*/true).ok());
   side.Add("run3");
   db_.AddEvent("run3", "step_completed", "info", "2025-12-05T10:09:00Z");
-  auto read = side.Finish({"run3", "run500"});
+  auto steps = side.Close({"run3", "run500"});
+  ASSERT_TRUE(steps.ok()) << steps.status().ToString();
+  EXPECT_EQ(steps->size(), 1u);
+  // The events are read on the side thread after Close: the steps can be
+  // applied meanwhile.
+  auto read = side.LatestEvents();
   ASSERT_TRUE(read.ok()) << read.status().ToString();
-  std::map<std::string, double> latest(read->latest_events.begin(),
-                                       read->latest_events.end());
+  std::map<std::string, double> latest(read->begin(), read->end());
   // 10:02 or 10:09 for run3, depending on whether the event committed
   // before the side connection's first read: its snapshot is its own.
   ASSERT_EQ(latest.size(), 2u);
   EXPECT_EQ(latest["run500"], 1764928920);
   EXPECT_GE(latest["run3"], 1764928920);
-  EXPECT_EQ(read->steps.size(), 1u);
 }
 
-TEST_F(SideReaderTest, AnErrorOfTheSideConnectionComesBackFromFinish) {
+TEST_F(SideReaderTest, AnErrorOfTheSideConnectionComesBackFromClose) {
   SideReader side(path_, std::chrono::milliseconds(100), &errors_);
   ASSERT_TRUE(side.Start(/*latest_events=*/false).ok());
   // The orchestrator's file loses its steps table under the reader.
   db_.Exec("DROP TABLE steps");
   for (int i = 0; i < 300; ++i) side.Add("run" + std::to_string(i));
-  auto read = side.Finish({});
+  auto read = side.Close({});
   EXPECT_FALSE(read.ok());
+  EXPECT_FALSE(side.LatestEvents().ok());
 }
 
 TEST_F(SideReaderTest, CannotStartWithoutTheFile) {
