@@ -71,7 +71,7 @@ void Poller::PollOnce() {
   exposition_.Apply(changes, tracker_);
   metrics_.RecordFinished(changes.finished);
   metrics_.RecordDropped(changes.dropped);
-  if (!changes.changed.empty() || !changes.removed.empty() ||
+  if (changes.all || !changes.changed.empty() || !changes.removed.empty() ||
       result == "changed") {
     metrics_.UpdateRuns(tracker_);
   }

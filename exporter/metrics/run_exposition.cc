@@ -1,5 +1,6 @@
 #include "exporter/metrics/run_exposition.h"
 
+#include <numeric>
 #include <set>
 #include <system_error>
 #include <thread>
@@ -107,11 +108,18 @@ void RunExposition::Apply(const RunTracker::Changes& changes,
                           const RunTracker& tracker) {
   // A bucket renders from the tracker's runs, so a run that left and one
   // that changed both just make their bucket dirty.
-  std::set<std::size_t> dirty;
-  for (const auto* ids : {&changes.removed, &changes.changed}) {
-    for (const auto& id : *ids) dirty.insert(RunTracker::BucketOf(id));
+  std::vector<std::size_t> dirty;
+  if (changes.all) {
+    dirty.resize(kBuckets);
+    std::iota(dirty.begin(), dirty.end(), std::size_t{0});
+  } else {
+    std::set<std::size_t> buckets;
+    for (const auto* ids : {&changes.removed, &changes.changed}) {
+      for (const auto& id : *ids) buckets.insert(RunTracker::BucketOf(id));
+    }
+    dirty.assign(buckets.begin(), buckets.end());
   }
-  RenderBuckets({dirty.begin(), dirty.end()}, tracker);
+  RenderBuckets(dirty, tracker);
   dirty_ = dirty_ || !dirty.empty();
 }
 

@@ -144,8 +144,7 @@ bool RunTracker::Track(const RunRow& row, std::optional<double> window_start) {
   CountSteps(t, +1);
   t.window_start = window_start;
   if (window_start) by_window_start_.emplace(*window_start, id);
-  changes_.changed.insert(row.run_id);
-  changes_.removed.erase(row.run_id);
+  MarkChanged(row.run_id);
   return true;
 }
 
@@ -157,6 +156,17 @@ void RunTracker::Untrack(const std::string& run_id) {
   }
   CountSteps(it->second, -1);
   tracked_.erase(it);
+  MarkRemoved(run_id);
+}
+
+void RunTracker::MarkChanged(const std::string& run_id) {
+  if (changes_.all) return;
+  changes_.changed.insert(run_id);
+  changes_.removed.erase(run_id);
+}
+
+void RunTracker::MarkRemoved(const std::string& run_id) {
+  if (changes_.all) return;
   changes_.changed.erase(run_id);
   changes_.removed.insert(run_id);
 }
@@ -245,6 +255,11 @@ void RunTracker::BeginReconcile(bool count_transitions,
                                 std::size_t expected_rows) {
   ++generation_;
   count_transitions_ = count_transitions;
+  if (tracked_.empty()) {
+    changes_.all = true;
+    changes_.changed.clear();
+    changes_.removed.clear();
+  }
   known_.Reserve(expected_rows);
 }
 
@@ -326,7 +341,7 @@ void RunTracker::SetSteps(const std::string& run_id, StepSummary steps) {
   CountSteps(*run, -1);
   run->steps = std::move(steps);
   CountSteps(*run, +1);
-  changes_.changed.insert(run_id);
+  MarkChanged(run_id);
 }
 
 void RunTracker::NoteEvent(const std::string& run_id, double timestamp) {
@@ -335,7 +350,7 @@ void RunTracker::NoteEvent(const std::string& run_id, double timestamp) {
   auto& last = run->last_event;
   if (last && *last >= timestamp) return;
   last = timestamp;
-  changes_.changed.insert(run_id);
+  MarkChanged(run_id);
 }
 
 void RunTracker::Expire(double now) {

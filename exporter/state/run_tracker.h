@@ -181,6 +181,11 @@ class RunTracker {
 
   // What happened since the previous call.
   struct Changes {
+    // Every tracked run to render again, and whatever was rendered before
+    // to forget: after a read that began with no run tracked (start-up),
+    // where listing each run would cost more than rendering them all.
+    // changed and removed are then empty.
+    bool all = false;
     std::set<std::string> changed;  // tracked runs to render again
     std::set<std::string> removed;  // runs no longer tracked
     std::vector<FinishedRun> finished;
@@ -243,6 +248,9 @@ class RunTracker {
   bool MakeRoomFor(const RunRow& row,
                    const std::optional<double>& window_start);
   void Untrack(const std::string& run_id);
+  // Records in changes_ that a tracked run changed, or left.
+  void MarkChanged(const std::string& run_id);
+  void MarkRemoved(const std::string& run_id);
   // Adds (sign +1) or takes away (-1) a tracked run's steps from
   // tracked_steps_.
   void CountSteps(const TrackedRun& run, int sign);

@@ -101,14 +101,18 @@ TEST(RunExpositionTest, RenderingAllBucketsAtOnceGivesWhatSmallPollsGive) {
   }
   tracker.Reconcile(rows, 1'000'000, false);
   const RunTracker::Changes all = tracker.TakeChanges();
-  ASSERT_EQ(all.changed.size(), 5000u);
+  ASSERT_TRUE(all.all);  // the first read: every bucket at once
+  ASSERT_EQ(tracker.tracked_count(), 5000u);
 
   RunExposition at_once(120);
   at_once.Apply(all, tracker);
 
   RunExposition in_polls(120);
   RunTracker::Changes poll;
-  for (const std::string& id : all.changed) {
+  std::vector<std::string> ids;
+  tracker.ForEachTracked(
+      [&](std::string_view id, const TrackedRun&) { ids.emplace_back(id); });
+  for (const std::string& id : ids) {
     poll.changed.insert(id);
     if (poll.changed.size() == 20) {  // at most 20 buckets each
       in_polls.Apply(poll, tracker);

@@ -214,6 +214,31 @@ TEST(RunTrackerTest, LastSuccessIsTheLatestSucceededEndPerProjectAndPhase) {
   EXPECT_DOUBLE_EQ(t.last_success().at({"p", "ph"}), kNow - 8000);
 }
 
+TEST(RunTrackerTest, AFirstReadAsksForEveryRunToBeRenderedWithoutListingThem) {
+  RunTracker t = MakeTracker();
+  t.Upsert(MakeRun("gone", RunState::kRunning), kNow);
+  t.Remove("gone");  // nothing tracked, a removal not taken yet
+  t.Reconcile({MakeRun("a", RunState::kRunning),
+               MakeRun("b", RunState::kSucceeded, kNow - 10)},
+              kNow, false);
+  StepSummary s;
+  s.counts[static_cast<int>(StepState::kCompleted)] = 1;
+  t.SetSteps("a", s);
+  t.NoteEvent("a", kNow);
+  auto first = t.TakeChanges();
+  EXPECT_TRUE(first.all);
+  EXPECT_TRUE(first.changed.empty());
+  EXPECT_TRUE(first.removed.empty());
+
+  // From then on, each run that changed or left is named.
+  t.SetSteps("b", s);
+  t.Reconcile({MakeRun("b", RunState::kSucceeded, kNow - 10)}, kNow, true);
+  auto next = t.TakeChanges();
+  EXPECT_FALSE(next.all);
+  EXPECT_EQ(next.changed, std::set<std::string>{"b"});
+  EXPECT_EQ(next.removed, std::set<std::string>{"a"});
+}
+
 TEST(RunTrackerTest, ReportsOnlyRunsWhoseValuesChanged) {
   RunTracker t = MakeTracker();
   t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
