@@ -238,16 +238,17 @@ Status Poller::ReadStepsAndEvents(SideReader* side, bool latest_events) {
   }
   std::vector<std::pair<std::string, double>> latest;
   if (side != nullptr) {
-    // The side thread goes on with the events while this one applies the
-    // steps; the tracker's keys, which `tracked` views, stay until then.
-    auto steps = side->Close(std::move(tracked));
-    Status applied = steps.status();
-    if (steps.ok()) {
-      for (auto& [id, summary] : *steps) {
-        SetSteps(id, std::move(summary));
-        pending_steps_.erase(id);
-      }
-      applied = RefreshPendingSteps();
+    // What the side thread has not begun is read here, while it ends its
+    // batch and goes on with the events; the tracker's keys, which
+    // `tracked` views, stay until LatestEvents.
+    for (std::string& id : side->Close(std::move(tracked))) {
+      pending_steps_.insert(std::move(id));
+    }
+    Status applied = RefreshPendingSteps();
+    auto steps = side->TakeSteps();
+    if (applied.ok()) applied = steps.status();
+    if (applied.ok()) {
+      for (auto& [id, summary] : *steps) SetSteps(id, std::move(summary));
     }
     auto events = side->LatestEvents();
     if (!applied.ok()) return applied;

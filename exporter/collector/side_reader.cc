@@ -1,5 +1,8 @@
 #include "exporter/collector/side_reader.h"
 
+#include <algorithm>
+#include <iterator>
+
 namespace pe {
 namespace {
 
@@ -57,9 +60,15 @@ void SideReader::Run() {
         wanted_given = !wanted_.empty();
         break;
       }
-      // Closing: the steps left, then the events of the wanted runs.
+      // Closing: the batch in hand, then the events of the wanted runs.
       recording = recording && !closed_;
-      work.swap(queue_);
+      // A batch at a time, so that what is still queued when the scan ends
+      // goes to the poller's thread (Close).
+      const auto n =
+          static_cast<std::ptrdiff_t>(std::min(queue_.size(), kBatch));
+      work.assign(std::make_move_iterator(queue_.begin()),
+                  std::make_move_iterator(queue_.begin() + n));
+      queue_.erase(queue_.begin(), queue_.begin() + n);
     }
     s = ReadSteps(&work);
     if (s.ok() && recording) {
@@ -112,17 +121,23 @@ void SideReader::Stop() {
   reader_.Close();
 }
 
-Result<SideReader::Steps> SideReader::Close(
+std::vector<std::string> SideReader::Close(
     std::unordered_set<std::string_view> wanted) {
+  std::vector<std::string> unread = std::move(batch_);
+  batch_.clear();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.insert(queue_.end(), std::make_move_iterator(batch_.begin()),
-                  std::make_move_iterator(batch_.end()));
+    unread.insert(unread.end(), std::make_move_iterator(queue_.begin()),
+                  std::make_move_iterator(queue_.end()));
+    queue_.clear();
     wanted_ = std::move(wanted);
     closed_ = true;
   }
-  batch_.clear();
   wake_.notify_one();
+  return unread;
+}
+
+Result<SideReader::Steps> SideReader::TakeSteps() {
   std::unique_lock<std::mutex> lock(mu_);
   steps_read_.wait(lock, [&] { return steps_done_ || !thread_.joinable(); });
   if (!status_.ok()) return status_;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,8 +33,8 @@ namespace pe {
 // committed in between is named by events after the poller's watermark and
 // read again at the next poll, as any change is.
 //
-// Add() and Finish() are called from one thread (the poller's); the
-// destructor stops and joins the reading thread.
+// Add(), Close(), TakeSteps() and LatestEvents() are called from one thread
+// (the poller's); the destructor stops and joins the reading thread.
 class SideReader {
  public:
   SideReader(std::string path, std::chrono::milliseconds busy_timeout,
@@ -50,12 +51,15 @@ class SideReader {
   void Add(std::string_view run_id);
 
   using Steps = std::vector<std::pair<std::string, StepSummary>>;
-  // Waits until the steps of every queued run were read and returns them.
-  // The events scan (if started with latest_events) goes on, on the reading
-  // thread, for the runs in `wanted`, while the caller applies the steps:
-  // the views in `wanted` must stay valid until LatestEvents() returns. The
-  // first error, if any.
-  Result<Steps> Close(std::unordered_set<std::string_view> wanted);
+  // No more Add: returns the queued runs that the reading thread has not
+  // begun, for the caller to read on its own connection, while the reading
+  // thread ends its batch and goes on with the events scan (if started with
+  // latest_events) for the runs in `wanted`. The views in `wanted` must
+  // stay valid until LatestEvents() returns.
+  std::vector<std::string> Close(std::unordered_set<std::string_view> wanted);
+  // After Close: waits until the reading thread read the steps it began
+  // and returns them. The first error, if any.
+  Result<Steps> TakeSteps();
   // Waits for the events scan and closes the connection: of the wanted runs
   // (LatestEventScan::Finish), or nothing without latest_events. The first
   // error, if any. Call it after Close() even if the caller gives up.
@@ -76,10 +80,10 @@ class SideReader {
   std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable steps_read_;
-  std::vector<std::string> queue_;  // guarded by mu_
-  bool closed_ = false;             // guarded by mu_: no more Add
-  bool steps_done_ = false;         // guarded by mu_: every queued run read
-  Status status_;                   // guarded by mu_: the first error
+  std::deque<std::string> queue_;  // guarded by mu_
+  bool closed_ = false;            // guarded by mu_: no more Add
+  bool steps_done_ = false;        // guarded by mu_: every queued run read
+  Status status_;                  // guarded by mu_: the first error
   // The reading thread's until steps_done_ (steps_), or joined (the rest).
   Steps steps_;
   std::unordered_set<std::string_view> wanted_;

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
+#include <set>
 #include <string>
+#include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include "tests/support/fixture_db.h"
 #include "tests/support/temp_dir.h"
@@ -42,21 +46,45 @@ class SideReaderTest : public ::testing::Test {
   ParseErrors errors_;
 };
 
-TEST_F(SideReaderTest, ReadsTheStepsOfEveryRunAddedInBatchesAndTheRest) {
+TEST_F(SideReaderTest, ReadsTheStepsOfTheRunsAddedOrGivesThemBackAtClose) {
   SideReader side(path_, std::chrono::milliseconds(100), &errors_);
   ASSERT_TRUE(side.Start(/*latest_events=*/false).ok());
   for (int i = 0; i < 600; i += 2) side.Add("run" + std::to_string(i));
   side.Add("no-such-run");
-  auto read = side.Close({});
+  // The batch not handed over yet (45 runs) at least comes back unread.
+  const std::vector<std::string> unread = side.Close({});
+  EXPECT_GE(unread.size(), 45u);
+  auto read = side.TakeSteps();
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   std::map<std::string, StepSummary> steps(read->begin(), read->end());
-  ASSERT_EQ(steps.size(), 301u);
-  EXPECT_EQ(steps["run10"], StepsOf("run10"));
-  EXPECT_EQ(steps["run598"], StepsOf("run598"));
-  EXPECT_EQ(steps["no-such-run"], StepSummary{});
+  // Every run either read or given back, once.
+  EXPECT_EQ(steps.size() + unread.size(), 301u);
+  for (const std::string& id : unread) EXPECT_EQ(steps.count(id), 0u) << id;
+  std::set<std::string> named(unread.begin(), unread.end());
+  for (const auto& [id, summary] : steps) named.insert(id);
+  EXPECT_EQ(named.size(), 301u);
+  EXPECT_EQ(named.count("no-such-run"), 1u);
+  for (const auto& [id, summary] : steps) {
+    EXPECT_EQ(summary, StepsOf(id)) << id;
+  }
   auto latest = side.LatestEvents();
   ASSERT_TRUE(latest.ok()) << latest.status().ToString();
   EXPECT_TRUE(latest->empty());
+}
+
+TEST_F(SideReaderTest, ReadsEveryBatchHandedOverBeforeClose) {
+  SideReader side(path_, std::chrono::milliseconds(100), &errors_);
+  ASSERT_TRUE(side.Start(/*latest_events=*/false).ok());
+  for (int i = 0; i < 512; ++i) side.Add("run" + std::to_string(i));
+  // Two full batches handed over; once the first is read, the second is
+  // begun or still queued.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::vector<std::string> unread = side.Close({});
+  auto read = side.TakeSteps();
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->size() + unread.size(), 512u);
+  EXPECT_GE(read->size(), 256u);
+  EXPECT_TRUE(side.LatestEvents().ok());
 }
 
 TEST_F(SideReaderTest, AtStartUpAlsoFindsTheLatestEventOfTheWantedRuns) {
@@ -64,11 +92,13 @@ TEST_F(SideReaderTest, AtStartUpAlsoFindsTheLatestEventOfTheWantedRuns) {
   ASSERT_TRUE(side.Start(/*latest_events=*/true).ok());
   side.Add("run3");
   db_.AddEvent("run3", "step_completed", "info", "2025-12-05T10:09:00Z");
-  auto steps = side.Close({"run3", "run500"});
+  const std::vector<std::string> unread = side.Close({"run3", "run500"});
+  EXPECT_EQ(unread, std::vector<std::string>{"run3"});  // never handed over
+  auto steps = side.TakeSteps();
   ASSERT_TRUE(steps.ok()) << steps.status().ToString();
-  EXPECT_EQ(steps->size(), 1u);
+  EXPECT_TRUE(steps->empty());
   // The events are read on the side thread after Close: the steps can be
-  // applied meanwhile.
+  // read and applied meanwhile.
   auto read = side.LatestEvents();
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   std::map<std::string, double> latest(read->begin(), read->end());
@@ -85,9 +115,14 @@ TEST_F(SideReaderTest, AnErrorOfTheSideConnectionComesBackFromClose) {
   // The orchestrator's file loses its steps table under the reader.
   db_.Exec("DROP TABLE steps");
   for (int i = 0; i < 300; ++i) side.Add("run" + std::to_string(i));
-  auto read = side.Close({});
-  EXPECT_FALSE(read.ok());
-  EXPECT_FALSE(side.LatestEvents().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The batch handed over was begun (an error), unless the reading thread
+  // had not woken yet: then every run comes back unread.
+  const std::vector<std::string> unread = side.Close({});
+  auto steps = side.TakeSteps();
+  EXPECT_TRUE(unread.size() == 300u || !steps.ok()) << unread.size();
+  // The error stays the reader's answer to the end.
+  EXPECT_EQ(side.LatestEvents().ok(), steps.ok());
 }
 
 TEST_F(SideReaderTest, CannotStartWithoutTheFile) {
