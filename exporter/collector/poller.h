@@ -89,7 +89,8 @@ class Poller {
   void SetSteps(const std::string& run_id, StepSummary steps);
   // After a full read's scan: the steps of every tracked run and, with
   // latest_events (start-up), the latest event of each, from the side
-  // reader that read them beside the scan, or else read now.
+  // reader (what it had not begun is read here meanwhile), or else read
+  // now on this connection.
   Status ReadStepsAndEvents(SideReader* side, bool latest_events);
   void ApplyEventTimes();
   // Upserts a row read incrementally and notes it for the read listener.

@@ -51,15 +51,11 @@ void SideReader::Run() {
   std::vector<std::string> work;
   bool recording = events_ != nullptr;
   Status s;
-  bool wanted_given = false;
   while (s.ok()) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [&] { return !queue_.empty() || closed_ || recording; });
-      if (queue_.empty() && closed_) {
-        wanted_given = !wanted_.empty();
-        break;
-      }
+      if (queue_.empty() && closed_) break;
       // Closing: the batch in hand, then the events of the wanted runs.
       recording = recording && !closed_;
       // A batch at a time, so that what is still queued when the scan ends
@@ -86,7 +82,8 @@ void SideReader::Run() {
     steps_done_ = true;
   }
   steps_read_.notify_one();
-  if (!s.ok() || events_ == nullptr || !wanted_given) return;
+  // wanted_ was set by Close before closed_ (empty when stopped without it).
+  if (!s.ok() || events_ == nullptr || wanted_.empty()) return;
   auto latest = events_->Finish(reader_, wanted_, parse_errors_);
   if (latest.ok()) {
     latest_events_ = std::move(latest.value());

@@ -90,7 +90,6 @@ class RunRowValue final : public RunRowSource {
   const RunRow& row_;
 };
 
-// What the exporter needs of a run's steps.
 // A run's first failed step (earliest end, then start, then id).
 struct StepFailure {
   std::string step;    // its name (its id if the name is empty)
@@ -98,6 +97,7 @@ struct StepFailure {
   bool operator==(const StepFailure&) const = default;
 };
 
+// What the exporter needs of a run's steps.
 struct StepSummary {
   std::array<int, 5> counts{};  // indexed by StepState (kUnknown not counted)
   int unknown = 0;

@@ -103,15 +103,20 @@ const TrackedRun* RunTracker::FindTracked(std::string_view run_id) const {
   return it == tracked_.end() ? nullptr : &it->second;
 }
 
+bool RunTracker::BeforeEveryWindow(double window_start,
+                                   std::string_view run_id) const {
+  return !by_window_start_.empty() &&
+         std::make_pair(window_start, run_id) < *by_window_start_.begin();
+}
+
 bool RunTracker::MakeRoomFor(const RunRow& row,
                              const std::optional<double>& window_start) {
   if (by_window_start_.empty()) return !window_start;
-  const auto& oldest = *by_window_start_.begin();
-  if (window_start &&
-      std::make_pair(*window_start, std::string_view(row.run_id)) < oldest) {
+  if (window_start && BeforeEveryWindow(*window_start, row.run_id)) {
     return false;
   }
-  Untrack(std::string(oldest.second));  // the view dies with the entry
+  // The view dies with the entry.
+  Untrack(std::string(by_window_start_.begin()->second));
   ++changes_.dropped;
   return true;
 }
@@ -277,10 +282,9 @@ bool RunTracker::ReconcileRow(const RunRowSource& row, double now) {
   if (IsTerminal(state) && !known.tracked && !finishes) ended = row.ended_at();
   const bool before_window =
       ended && now - *ended > options_.recent_window_seconds;
-  const bool dropped =
-      ended && !before_window && tracked_.size() >= options_.max_tracked &&
-      !by_window_start_.empty() &&
-      std::make_pair(*ended, row.run_id()) < *by_window_start_.begin();
+  const bool dropped = ended && !before_window &&
+                       tracked_.size() >= options_.max_tracked &&
+                       BeforeEveryWindow(*ended, row.run_id());
   if (before_window || dropped) {
     if (dropped) ++changes_.dropped;
     const uint32_t project = InternProject(row.project());

@@ -247,6 +247,9 @@ class RunTracker {
   // (Expire then drops the oldest-created ones).
   bool MakeRoomFor(const RunRow& row,
                    const std::optional<double>& window_start);
+  // Whether a run of that window start and id goes before every tracked
+  // ended run's (the cap would drop it first); false with none tracked.
+  bool BeforeEveryWindow(double window_start, std::string_view run_id) const;
   void Untrack(const std::string& run_id);
   // Records in changes_ that a tracked run changed, or left.
   void MarkChanged(const std::string& run_id);
