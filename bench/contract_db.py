@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A state database written from ../shared/state-contract.md alone.
+"""A state database written from docs/state-contract.md alone.
 
     python3 bench/contract_db.py --db FILE [--runs 200000] [--active 0.05]
         [--steps 8] [--events 5] [--days 1] [--projects 40] [--phases 20]

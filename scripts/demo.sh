@@ -9,13 +9,17 @@
 # on 127.0.0.1 only, on free ports. Logs: .demo/*.log. Environment:
 #   DEMO_SKIP_SETUP=1     do not run scripts/setup.sh (use the existing build/)
 #   DEMO_READY_TIMEOUT    seconds to wait for each server (default 120)
+#   DEMO_EXPORTER         the pipeline_exporter binary (default
+#                         build/exporter/pipeline_exporter)
+#   DEMO_DIR              the demo's folder, relative to the repository or
+#                         absolute (default .demo; recreated on each start)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Debian's interpreter: python3-aiosmtpd (the SMTP stand-in) comes from apt.
 PYTHON3="$(command -v /usr/bin/python3 || command -v python3)"
-DEMO_DIR=".demo"  # relative to REPO_ROOT, where every process runs
-EXPORTER="build/exporter/pipeline_exporter"
+DEMO_DIR="${DEMO_DIR:-.demo}"  # relative to REPO_ROOT, where every process runs
+EXPORTER="${DEMO_EXPORTER:-build/exporter/pipeline_exporter}"
 TEMPLATE="deploy/demo/prometheus.yml.tmpl"
 ALERTMANAGER_CONFIG="alertmanager/alertmanager.yml"
 READY_TIMEOUT="${DEMO_READY_TIMEOUT:-120}"
@@ -147,6 +151,14 @@ urlencode() {
 }
 
 cd "${REPO_ROOT}"
+# The folder is removed and recreated: never the repository or a parent.
+DEMO_PATH="$(realpath -m -- "${DEMO_DIR}")"  # absolute, for the paths printed
+case "${DEMO_PATH}" in
+  / | "${REPO_ROOT}" | "$(dirname "${REPO_ROOT}")")
+    trap - EXIT
+    fail "DEMO_DIR=${DEMO_DIR}: the demo needs a folder of its own"
+    ;;
+esac
 
 if [[ "${DEMO_SKIP_SETUP:-0}" != "1" ]]; then
   step "Setting up and building (scripts/setup.sh)"
@@ -239,13 +251,17 @@ if ((with_alertmanager)); then
     --http-url "http://${HOST}:${SINK_HTTP_PORT}" \
     --smtp "${HOST}:${SINK_SMTP_PORT}" >/dev/null ||
     fail "cannot write ${DEMO_DIR}/alertmanager/alertmanager.yml"
+  # What amtool check-config lets through: a missing or empty secret file.
+  "${PYTHON3}" alertmanager/check_secrets.py "${DEMO_DIR}/alertmanager/alertmanager.yml" \
+    --cwd "${DEMO_DIR}/alertmanager" ||
+    fail "the secret files of ${DEMO_DIR}/alertmanager/alertmanager.yml are not all there"
   step "Starting Alertmanager"
   # Alertmanager 0.25 resolves slack_api_url_file and smtp_auth_password_file
   # against its working directory: it runs in its configuration's folder
   # (env -C keeps the recorded pid the server's).
   start alertmanager env -C "${DEMO_DIR}/alertmanager" prometheus-alertmanager \
     --config.file=alertmanager.yml \
-    --storage.path="${REPO_ROOT}/${DEMO_DIR}/alertmanager-data" \
+    --storage.path="${DEMO_PATH}/alertmanager-data" \
     --web.listen-address="${ALERTMANAGER_ADDRESS}" \
     --cluster.listen-address=
 fi
@@ -263,25 +279,33 @@ if ((with_alertmanager)); then
 fi
 wait_ready prometheus "http://${PROMETHEUS_ADDRESS}/-/ready"
 
+# Prometheus' pages where this Prometheus serves them: Debian's build has no
+# React UI, answers 404 at /targets and /alerts and serves the classic pages
+# under /classic/ instead.
+prometheus_ui="http://${PROMETHEUS_ADDRESS}"
+if ! http_ok "${prometheus_ui}/targets" && http_ok "${prometheus_ui}/classic/targets"; then
+  prometheus_ui+="/classic"
+fi
+
 query='sum by (state) (pipeline_runs)'
 step "The demo is running"
 printf '  Exporter metrics:   http://%s/metrics\n' "${EXPORTER_ADDRESS}"
-printf '  Prometheus UI:      http://%s/\n' "${PROMETHEUS_ADDRESS}"
-printf '  Scrape targets:     http://%s/targets\n' "${PROMETHEUS_ADDRESS}"
-printf '  Example query:      http://%s/graph?g0.expr=%s&g0.tab=1\n' \
-  "${PROMETHEUS_ADDRESS}" "$(urlencode "${query}")"
+printf '  Prometheus UI:      %s/graph\n' "${prometheus_ui}"
+printf '  Scrape targets:     %s/targets\n' "${prometheus_ui}"
+printf '  Example query:      %s/graph?g0.expr=%s&g0.tab=1\n' \
+  "${prometheus_ui}" "$(urlencode "${query}")"
 printf '                      (%s)\n' "${query}"
 if ((${#rule_files[@]} > 0)); then
-  printf '  Alerts:             http://%s/alerts\n' "${PROMETHEUS_ADDRESS}"
+  printf '  Alerts:             %s/alerts\n' "${prometheus_ui}"
 fi
 if ((with_alertmanager)); then
   printf '  Alertmanager UI:    http://%s/\n' "${ALERTMANAGER_ADDRESS}"
-  printf '  Notifications:      %s/%s/notifications.log (Slack, email, webhook)\n' \
-    "${REPO_ROOT}" "${DEMO_DIR}"
+  printf '  Notifications:      %s/notifications.log (Slack, email, webhook)\n' \
+    "${DEMO_PATH}"
 fi
-printf '  Run reports:        %s/%s/reports/*_summary.html\n' "${REPO_ROOT}" "${DEMO_DIR}"
-printf '  Run archives:       %s/%s/archive/*.zip\n' "${REPO_ROOT}" "${DEMO_DIR}"
-printf '  Logs:               %s/%s/*.log\n' "${REPO_ROOT}" "${DEMO_DIR}"
+printf '  Run reports:        %s/reports/*_summary.html\n' "${DEMO_PATH}"
+printf '  Run archives:       %s/archive/*.zip\n' "${DEMO_PATH}"
+printf '  Logs:               %s/*.log\n' "${DEMO_PATH}"
 printf '\nPress Ctrl-C to stop.\n'
 
 # Wait until Ctrl-C or until a process ends. The simulator may finish on its

@@ -202,10 +202,11 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
   };
   auto server = WebServer::Start(std::move(web_options), store);
   if (!server.ok()) {
+    // A start-up error like an invalid configuration: the same exit status.
     log::Error("cannot start the web server",
                {{"address", config.listen_address},
                 {"err", server.status().message()}});
-    return 1;
+    return 2;
   }
   std::string ports;
   for (int port : (*server)->ports()) {

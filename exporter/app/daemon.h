@@ -10,9 +10,9 @@ namespace pe {
 
 // Serves /metrics and polls the state database until SIGINT or SIGTERM;
 // SIGHUP and POST /-/reload reload the configuration from `args` (the
-// command line it was loaded from). Returns the process exit status (0
-// after a clean stop, 1 if the listen address cannot be bound, 2 for an
-// invalid web configuration).
+// command line it was loaded from). Returns the process exit status: 0
+// after a clean stop, 2 for a start-up error (an invalid web configuration,
+// a listen address that cannot be bound), like any configuration error.
 int RunDaemon(const Config& config, const std::vector<std::string>& args);
 
 }  // namespace pe

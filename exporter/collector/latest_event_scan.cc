@@ -5,11 +5,6 @@
 #include "exporter/common/timestamp.h"
 
 namespace pe {
-namespace {
-
-constexpr std::string_view kField = "events.timestamp";
-
-}  // namespace
 
 LatestEventScan::Latest LatestEventScan::Read(int64_t id,
                                               std::string_view timestamp) {
@@ -41,7 +36,8 @@ Status LatestEventScan::ReportUnparsable(StateReader& reader, int64_t event_id,
                                          ParseErrors* parse_errors) {
   auto raw = reader.EventTimestamp(event_id);
   if (!raw.ok()) return raw.status();
-  parse_errors->Report(kField, std::to_string(event_id), *raw);
+  parse_errors->Report(parsed_field::kEventTimestamp, std::to_string(event_id),
+                       *raw);
   return Status::Ok();
 }
 

@@ -78,20 +78,7 @@ void Poller::PollOnce() {
   metrics_.RecordParseErrors(parse_errors_.totals());
 
   const StateCondition condition = Classify(status);
-  if (condition != condition_ || !condition_logged_) {
-    if (condition == StateCondition::kOk) {
-      if (condition_logged_) {
-        log::Info("state database readable again", {{"db", config_.state_db}});
-      }
-    } else {
-      log::Warn("cannot read state database; serving the last good data",
-                {{"db", config_.state_db},
-                 {"condition", std::string(Name(condition))},
-                 {"err", status.message()}});
-    }
-    condition_ = condition;
-    condition_logged_ = true;
-  }
+  LogCondition(condition, status);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
           .count();
@@ -104,6 +91,38 @@ void Poller::PollOnce() {
   // threads: give the heap they freed back (once served: it takes a few
   // milliseconds at the cap).
   if (full_read) malloc_trim(0);
+}
+
+void Poller::LogCondition(StateCondition condition, const Status& status) {
+  const bool first_poll = !condition_logged_;
+  // Until data was served once, a missing file and missing tables are one
+  // state, the orchestrator not having created its database yet: said once,
+  // at info level, however often it changes between the two.
+  const bool waiting = !served_ && (condition == StateCondition::kMissing ||
+                                    condition == StateCondition::kSchema);
+  const bool same =
+      !first_poll && (condition == condition_ || (waiting && waiting_));
+  condition_ = condition;
+  condition_logged_ = true;
+  if (same) return;
+  waiting_ = waiting;
+  const log::Fields fields = {{"db", config_.state_db},
+                              {"condition", std::string(Name(condition))},
+                              {"err", status.message()}};
+  if (condition == StateCondition::kOk) {
+    if (!first_poll) {
+      log::Info(
+          served_ ? "state database readable again" : "state database readable",
+          {{"db", config_.state_db}});
+    }
+    served_ = true;
+  } else if (waiting) {
+    log::Info("waiting for the state database", fields);
+  } else if (!served_) {
+    log::Warn("cannot read state database", fields);
+  } else {
+    log::Warn("cannot read state database; serving the last good data", fields);
+  }
 }
 
 void Poller::UpsertRead(const RunRow& row, double now) {

@@ -35,7 +35,9 @@ namespace pe {
 //    file was replaced.
 // On any error the last good data keeps being served, the condition is
 // reported through metrics and logged once per change, and the connection is
-// reopened at the next poll.
+// reopened at the next poll. Before the first successful poll there is no
+// such data: a database not created yet (missing file or tables) is logged
+// once, as waiting for it.
 class Poller {
  public:
   using Clock = std::function<double()>;  // Unix seconds, for tests
@@ -97,6 +99,8 @@ class Poller {
   void UpsertRead(const RunRow& row, double now);
   void NotifyReadListener();
   StateCondition Classify(const Status& status) const;
+  // Logs the condition of a poll when it changed (LogCondition in poller.cc).
+  void LogCondition(StateCondition condition, const Status& status);
   void Publish();
 
   Config config_;
@@ -126,7 +130,9 @@ class Poller {
   bool resync_requested_ = false;
   bool read_beside_scan_ = true;
   StateCondition condition_ = StateCondition::kOk;
-  bool condition_logged_ = false;
+  bool condition_logged_ = false;  // condition_ is the latest poll's
+  bool served_ = false;            // a poll has succeeded once
+  bool waiting_ = false;  // the latest line logged said "waiting for" it
 };
 
 }  // namespace pe

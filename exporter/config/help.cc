@@ -123,6 +123,10 @@ std::string HelpText(std::span<const Option> options) {
       "reloads the file (log.*,\nstate.poll-interval and worker.* change "
       "without a restart).\n"
       "\n"
+      "Exit status: 0 after SIGINT or SIGTERM (a clean stop), --help, "
+      "--version or a\nvalid --check-config; 2 for an invalid configuration "
+      "or any other start-up\nerror (e.g. the listen address is in use).\n"
+      "\n"
       "Flags:\n";
   for (const Row& row : rows) {
     out += row.spec;

@@ -6,6 +6,7 @@
 #include "exporter/common/label_value.h"
 #include "exporter/metrics/metric_defs.h"
 #include "exporter/metrics/registry_text.h"
+#include "exporter/state/parse_errors.h"
 
 namespace pe {
 namespace {
@@ -103,8 +104,21 @@ StateMetrics::StateMetrics(std::size_t max_event_types)
   }
   last_poll_success_.Add({}).Set(0);
   poll_duration_.Add({}, metrics::PollDurationBuckets());
+  // Counters with known label values start at 0, so that dashboards show 0
+  // rather than no data, and increase() sees the first error.
   for (const char* result : {"changed", "unchanged", "error"}) {
     polls_.Add({{"result", result}});
+  }
+  for (StateCondition c : kConditions) {
+    if (c != StateCondition::kOk) {
+      poll_errors_.Add({{"condition", std::string(Name(c))}});
+    }
+  }
+  for (const char* reason : {"startup", "interval", "mismatch", "reopen"}) {
+    resyncs_.Add({{"reason", reason}});
+  }
+  for (std::string_view field : kParsedFields) {
+    parse_errors_.Add({{"field", std::string(field)}});
   }
   tracked_runs_.Add({}).Set(0);
   tracked_dropped_.Add({});

@@ -1,9 +1,10 @@
 #ifndef PIPELINE_EXPORTER_STATE_CONTRACT_SCHEMA_H_
 #define PIPELINE_EXPORTER_STATE_CONTRACT_SCHEMA_H_
 
-// The orchestrator's tables exactly as ../shared/state-contract.md describes
-// them. The exporter never creates these in a real deployment; the simulator,
-// tests and benchmarks use them to build contract databases.
+// The orchestrator's tables exactly as docs/state-contract.md describes them
+// (tests/docs/state_contract_test.cc compares the two). The exporter never
+// creates these in a real deployment; the simulator, tests and benchmarks use
+// them to build contract databases.
 namespace pe {
 
 inline constexpr const char* kContractSchemaSql = R"sql(

@@ -1,6 +1,7 @@
 #ifndef PIPELINE_EXPORTER_STATE_PARSE_ERRORS_H_
 #define PIPELINE_EXPORTER_STATE_PARSE_ERRORS_H_
 
+#include <array>
 #include <cstddef>
 #include <map>
 #include <mutex>
@@ -12,6 +13,21 @@
 #include "exporter/common/timestamp.h"
 
 namespace pe {
+
+// The fields whose values are parsed, as pipeline_exporter_parse_errors_total
+// names them; each has a series (0 until an error) from the first scrape.
+namespace parsed_field {
+inline constexpr std::string_view kRunCreatedAt = "runs.created_at";
+inline constexpr std::string_view kRunStartedAt = "runs.started_at";
+inline constexpr std::string_view kRunEndedAt = "runs.ended_at";
+inline constexpr std::string_view kStepStartedAt = "steps.started_at";
+inline constexpr std::string_view kStepEndedAt = "steps.ended_at";
+inline constexpr std::string_view kEventTimestamp = "events.timestamp";
+}  // namespace parsed_field
+inline constexpr std::array<std::string_view, 6> kParsedFields = {
+    parsed_field::kRunCreatedAt, parsed_field::kRunStartedAt,
+    parsed_field::kRunEndedAt,   parsed_field::kStepStartedAt,
+    parsed_field::kStepEndedAt,  parsed_field::kEventTimestamp};
 
 // Counts unparsable values found in the database, by field ("runs.ended_at").
 // Each (field, row) is counted and logged once however often the row is read

@@ -288,7 +288,8 @@ Result<std::vector<EventRow>> StateReader::EventsAfter(int64_t after_id,
       e.event_type = q.Text(2);
       e.severity = q.Text(3);
       e.timestamp = parse_errors_->TimestampKeyedBy(
-          "events.timestamp", [&] { return std::to_string(e.id); }, q.Text(4));
+          parsed_field::kEventTimestamp, [&] { return std::to_string(e.id); },
+          q.Text(4));
       events.push_back(std::move(e));
     }
     return Status::Ok();
@@ -345,7 +346,8 @@ class ScannedRun final : public RunRowSource {
   RunState state() const override { return ParseRunState(q_.Text(5)); }
   std::optional<double> ended_at() const override {
     if (!ended_read_) {
-      ended_ = parse_errors_->Timestamp("runs.ended_at", run_id(), q_.Text(8));
+      ended_ = parse_errors_->Timestamp(parsed_field::kRunEndedAt, run_id(),
+                                        q_.Text(8));
       ended_read_ = true;
     }
     return ended_;
@@ -356,10 +358,10 @@ class ScannedRun final : public RunRowSource {
     run->phase.assign(phase());
     run->workstream.assign(q_.Text(4));
     run->state = state();
-    run->created_at =
-        parse_errors_->Timestamp("runs.created_at", run->run_id, q_.Text(6));
-    run->started_at =
-        parse_errors_->Timestamp("runs.started_at", run->run_id, q_.Text(7));
+    run->created_at = parse_errors_->Timestamp(parsed_field::kRunCreatedAt,
+                                               run->run_id, q_.Text(6));
+    run->started_at = parse_errors_->Timestamp(parsed_field::kRunStartedAt,
+                                               run->run_id, q_.Text(7));
     run->ended_at = ended_at();
   }
 
@@ -446,10 +448,10 @@ Result<StepSummary> StateReader::Steps(const std::string& run_id) {
       const std::string_view step_id = q.Text(0);
       const StepState state = ParseStepState(q.Text(2));
       const auto key = [&] { return run_id + "/" + std::string(step_id); };
-      auto started =
-          parse_errors_->TimestampKeyedBy("steps.started_at", key, q.Text(3));
-      auto ended =
-          parse_errors_->TimestampKeyedBy("steps.ended_at", key, q.Text(4));
+      auto started = parse_errors_->TimestampKeyedBy(
+          parsed_field::kStepStartedAt, key, q.Text(3));
+      auto ended = parse_errors_->TimestampKeyedBy(parsed_field::kStepEndedAt,
+                                                   key, q.Text(4));
       if (state == StepState::kUnknown) {
         ++summary.unknown;
       } else {

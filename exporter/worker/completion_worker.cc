@@ -95,13 +95,22 @@ Status CompletionWorker::Open(Lane& lane) {
   if (lane.store) return Status::Ok();
   auto store = WorkerStore::Open(options_.db_path, options_.busy);
   if (!store.ok()) {
-    if (store.status().message() != lane.last_open_error) {
+    // Until the database was opened once, a missing file or table is the
+    // orchestrator not having created it yet, which the poller logs once
+    // ("waiting for the state database"): not a warning of every lane.
+    const bool not_created_yet =
+        !opened_once_ && store.status().code() == Status::Code::kNotFound;
+    if (not_created_yet) {
+      log::Debug("completion worker waits for the state database",
+                 {{"db", options_.db_path}, {"err", store.status().message()}});
+    } else if (store.status().message() != lane.last_open_error) {
       lane.last_open_error = store.status().message();
       log::Warn("completion worker cannot open the state database",
                 {{"db", options_.db_path}, {"err", lane.last_open_error}});
     }
     return store.status();
   }
+  opened_once_ = true;
   if (!lane.last_open_error.empty()) {
     log::Info("completion worker opened the state database",
               {{"db", options_.db_path}});

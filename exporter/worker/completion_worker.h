@@ -127,6 +127,8 @@ class CompletionWorker {
   // An archive was recorded (or its job finished) since retention last ran.
   std::atomic<bool> archives_changed_{true};
   std::optional<double> last_retention_;  // time of the last retention pass
+  // Some lane has opened the state database (Open).
+  std::atomic<bool> opened_once_{false};
 
   std::atomic<bool> cancel_{false};
   std::mutex mu_;

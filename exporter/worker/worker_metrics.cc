@@ -71,8 +71,8 @@ WorkerMetrics::WorkerMetrics()
   for (const char* reason : {"no_worktree", "invalid_run_id"}) {
     skipped_.Add({{"reason", reason}});
   }
-  for (const char* reason :
-       {"preflight", "io", "no_space", "io_error", "verify_failed"}) {
+  for (const char* reason : {"preflight", "io", "no_space", "io_error",
+                             "bad_input", "verify_failed", "internal"}) {
     failures_.Add({{"reason", reason}});
   }
   for (const char* check : {"archive", "scrub"}) {

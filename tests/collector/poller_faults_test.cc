@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
+#include <string>
 
 #include "exporter/collector/poller.h"
 #include "tests/support/exposition.h"
@@ -211,22 +213,70 @@ TEST_F(PollerFaultsTest, AnEmptyFileIsASchemaProblem) {
   EXPECT_EQ(std::filesystem::file_size(db_path_), 0u) << "never written";
 }
 
-TEST_F(PollerFaultsTest, LogsEachChangeOfConditionOnce) {
+// Runs `polls` and returns what they logged.
+std::string LogsOf(const std::function<void()>& polls) {
   ::testing::internal::CaptureStderr();
-  for (int i = 0; i < 3; ++i) poller_->PollOnce();
+  polls();
+  return ::testing::internal::GetCapturedStderr();
+}
+
+int Count(const std::string& logs, const std::string& needle) {
+  int n = 0;
+  for (std::size_t p = logs.find(needle); p != std::string::npos;
+       p = logs.find(needle, p + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST_F(PollerFaultsTest, BeforeTheDatabaseExistsItSaysOnceThatItWaits) {
+  const std::string logs = LogsOf([&] {
+    for (int i = 0; i < 3; ++i) poller_->PollOnce();  // no file
+    std::ofstream(db_path_).close();                  // a file, no tables
+    for (int i = 0; i < 3; ++i) poller_->PollOnce();
+    std::filesystem::remove(db_path_);  // gone again
+    poller_->PollOnce();
+    MakeGoodDatabase();
+    for (int i = 0; i < 3; ++i) poller_->PollOnce();
+  });
+  EXPECT_EQ(Count(logs, "level=info msg=\"waiting for the state database\""), 1)
+      << logs;
+  EXPECT_EQ(Count(logs, "condition=missing"), 1) << logs;
+  EXPECT_EQ(Count(logs, "db=" + db_path_), 2) << "waiting, then readable";
+  EXPECT_EQ(Count(logs, "msg=\"state database readable\""), 1) << logs;
+  EXPECT_EQ(Count(logs, "last good data"), 0) << "there never was any";
+  EXPECT_EQ(Count(logs, "level=warn"), 0) << logs;
+}
+
+TEST_F(PollerFaultsTest, ADatabaseThatIsThereButUnreadableAtStartIsAWarning) {
+  std::ofstream(db_path_) << std::string(8192, 'x');  // not a database
+  const std::string logs = LogsOf([&] {
+    for (int i = 0; i < 3; ++i) poller_->PollOnce();
+  });
+  EXPECT_EQ(poller_->condition(), StateCondition::kCorrupt);
+  EXPECT_EQ(Count(logs, "level=warn msg=\"cannot read state database\""), 1)
+      << logs;
+  EXPECT_EQ(Count(logs, "condition=corrupt"), 1) << logs;
+  EXPECT_EQ(Count(logs, "last good data"), 0) << "there never was any";
+}
+
+TEST_F(PollerFaultsTest, OnceDataWasServedEachChangeOfConditionIsWarnedOnce) {
   MakeGoodDatabase();
-  for (int i = 0; i < 3; ++i) poller_->PollOnce();
-  const std::string logs = ::testing::internal::GetCapturedStderr();
-  auto count = [&](const std::string& needle) {
-    int n = 0;
-    for (std::size_t p = logs.find(needle); p != std::string::npos;
-         p = logs.find(needle, p + 1)) {
-      ++n;
-    }
-    return n;
-  };
-  EXPECT_EQ(count("cannot read state database"), 1) << logs;
-  EXPECT_EQ(count("state database readable again"), 1) << logs;
+  const std::string logs = LogsOf([&] {
+    for (int i = 0; i < 3; ++i) poller_->PollOnce();
+    std::filesystem::rename(db_path_, db_path_ + ".away");
+    for (int i = 0; i < 3; ++i) poller_->PollOnce();
+    std::filesystem::rename(db_path_ + ".away", db_path_);
+    for (int i = 0; i < 3; ++i) poller_->PollOnce();
+  });
+  EXPECT_EQ(Count(logs,
+                  "level=warn msg=\"cannot read state database; serving the "
+                  "last good data\""),
+            1)
+      << logs;
+  EXPECT_EQ(Count(logs, "condition=missing"), 1) << logs;
+  EXPECT_EQ(Count(logs, "msg=\"state database readable again\""), 1) << logs;
+  EXPECT_EQ(Count(logs, "waiting for the state database"), 0) << logs;
 }
 
 }  // namespace

@@ -395,6 +395,7 @@ TEST(LoadConfigTest, HelpListsUsageAndEveryFlagWithDefault) {
     EXPECT_THAT(text, HasSubstr("--log.format=logfmt|json"));
     EXPECT_THAT(text, HasSubstr("(default: 10s)"));
     EXPECT_THAT(text, HasSubstr("(default: .state/orchestration.db)"));
+    EXPECT_THAT(text, HasSubstr("Exit status: 0 after SIGINT or SIGTERM"));
     for (std::size_t start = 0, end; start < text.size(); start = end + 1) {
       end = text.find('\n', start);
       ASSERT_NE(end, std::string::npos) << "help must end with a newline";

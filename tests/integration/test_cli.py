@@ -1,11 +1,13 @@
-"""The pipeline_exporter command line: version, help, bad configuration, and a
-daemon that starts without its database.
+"""The pipeline_exporter command line: version, help, bad configuration, a
+busy listen address (exit status 2 for every start-up error), and a daemon
+that starts without its database.
 
 Run by ctest as: python3 test_cli.py --binary PATH --source-dir DIR
 """
 
 import os
 import signal
+import socket
 import tempfile
 import time
 import unittest
@@ -85,6 +87,26 @@ class CliTest(unittest.TestCase):
                                  "stdout: %s\nstderr: %s" % (result.stdout, result.stderr))
                 self.assertIn(key, result.stderr)
 
+    def test_a_listen_address_in_use_exits_2_naming_the_address(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+            busy.bind((lib.LOOPBACK, 0))
+            busy.listen()
+            address = lib.loopback_address(busy.getsockname()[1])
+            result = self.run_exporter(
+                "--state.db=" + os.path.join(self.tmp, "absent.db"),
+                "--web.listen-address=" + address)
+        self.assertEqual(result.returncode, 2,
+                         "stdout: %s\nstderr: %s" % (result.stdout, result.stderr))
+        self.assertIn("cannot start the web server", result.stderr)
+        self.assertIn(address, result.stderr)
+
+    def test_help_documents_the_exit_status(self):
+        result = self.run_exporter("--help")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("Exit status:", result.stdout)
+        self.assertIn("2 for an invalid configuration or any other start-up",
+                      result.stdout)
+
 
 class MissingDatabaseTest(unittest.TestCase):
     """A daemon whose database does not exist (yet) keeps serving."""
@@ -122,6 +144,18 @@ class MissingDatabaseTest(unittest.TestCase):
         self.assertTrue(self.daemon.alive(), self.daemon.describe())
         self.assertFalse(os.path.exists(self.db),
                          "the exporter must not create the orchestrator's database")
+
+    def test_logs_once_that_it_waits_for_the_database(self):
+        # Several polls (200ms apart) without a database, then look at the log.
+        lib.wait_until(lambda: (lib.sample(lib.scrape(self.base + "/metrics"),
+                                           "pipeline_exporter_polls_total",
+                                           result="error") or 0) >= 5,
+                       timeout=15, message="five failed polls", daemon=self.daemon)
+        log = self.daemon.stderr()
+        self.assertEqual(log.count("waiting for the state database"), 1, log)
+        self.assertIn("condition=missing", log)
+        self.assertNotIn("last good data", log, "there never was any data")
+        self.assertNotIn("level=warn", log)
 
     def test_sigterm_stops_the_daemon_cleanly(self):
         self.daemon.signal(signal.SIGTERM)

@@ -1,12 +1,14 @@
 """The real pipeline_exporter binary on a database written by the real
 simulator: what /metrics shows must agree with the database, stay valid for
-promtool, follow live changes, and be served gzipped on request.
+promtool, follow live changes, and be served gzipped on request; and its
+first scrape has every counter with known label values at 0.
 
 Run by ctest as: python3 test_exporter.py --binary PATH --source-dir DIR
 """
 
 import collections
 import os
+import re
 import signal
 import sqlite3
 import tempfile
@@ -165,6 +167,90 @@ class ExporterOnSimulatedDatabaseTest(unittest.TestCase):
     def test_stops_cleanly_on_sigterm(self):
         self.daemon.signal(signal.SIGTERM)
         self.assertEqual(self.daemon.wait(timeout=10), 0, self.daemon.describe())
+
+
+# Counter series whose label values are known before anything happened:
+# present at 0 from the first scrape, so that dashboards show 0 rather than
+# no data and increase() sees the first error. {family: [labels, ...]}
+ZERO_AT_FIRST_SCRAPE = {
+    "pipeline_exporter_poll_errors_total": [
+        {"condition": c} for c in ("missing", "locked", "corrupt", "schema", "error")],
+    "pipeline_exporter_parse_errors_total": [
+        {"field": f} for f in ("runs.created_at", "runs.started_at", "runs.ended_at",
+                               "steps.started_at", "steps.ended_at",
+                               "events.timestamp")],
+    "pipeline_exporter_polls_total": [{"result": "error"}],
+    "pipeline_exporter_resyncs_total": [
+        {"reason": r} for r in ("interval", "mismatch", "reopen")],
+    "pipeline_exporter_tracked_runs_dropped_total": [{}],
+    "pipeline_exporter_config_reloads_total": [
+        {"result": r} for r in ("success", "failure")],
+    "pipeline_worker_runs_marked_complete_total": [
+        {"state": s} for s in ("succeeded", "partial")],
+    "pipeline_worker_archive_failures_total": [
+        {"reason": r} for r in ("preflight", "io", "no_space", "io_error", "bad_input",
+                                "verify_failed", "internal")],
+    "pipeline_worker_archives_skipped_total": [
+        {"reason": r} for r in ("no_worktree", "invalid_run_id")],
+    "pipeline_worker_integrity_checks_total": [
+        {"check": "archive", "result": "ok"}, {"check": "archive", "result": "failed"},
+        {"check": "scrub", "result": "ok"}, {"check": "scrub", "result": "failed"},
+        {"check": "scrub", "result": "missing"}],
+    "pipeline_worker_retention_removed_total": [
+        {"reason": r} for r in ("age", "count", "bytes")],
+}
+# Labels whose values only the database can tell (projects, event types):
+# their counters have no series until one is seen.
+LABELS_LEARNED_FROM_THE_DATABASE = {"project", "event_type"}
+
+
+def documented_counters(source_dir):
+    """{name: [label, ...]} of every counter in the README's metrics reference."""
+    with open(os.path.join(source_dir, "README.md"), encoding="utf-8") as f:
+        rows = re.findall(r"(?m)^\| `(\w+)` \| counter \| ([^|]*) \|", f.read())
+    return {name: re.findall(r"`(\w+)`", labels) for name, labels in rows}
+
+
+class FirstScrapeTest(unittest.TestCase):
+    """An exporter (with its completion worker) on an empty contract database,
+    scraped as soon as it is ready: nothing has happened yet."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory(prefix="pe-exporter-")
+        self.addCleanup(tmp.cleanup)
+        db = os.path.join(tmp.name, "state", "orchestration.db")
+        result = lib.run([ARGS.binary, "simulate", "--db", db], timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        base = "http://" + lib.loopback_address(lib.free_port())
+        daemon = lib.start_daemon(self, [
+            ARGS.binary,
+            "--state.db=" + db,
+            "--web.listen-address=" + base[len("http://"):],
+            "--worker.enabled",
+            "--worker.worktrees-dir=" + os.path.join(tmp.name, "worktrees"),
+            "--worker.archive-dir=" + os.path.join(tmp.name, "archive"),
+            "--worker.reports-dir=" + os.path.join(tmp.name, "reports"),
+        ])
+        lib.wait_for_http(base + "/-/ready", status=200, timeout=60, daemon=daemon)
+        self.samples = lib.scrape(base + "/metrics")
+
+    def test_counters_with_known_label_values_are_0(self):
+        for name, label_sets in ZERO_AT_FIRST_SCRAPE.items():
+            for labels in label_sets:
+                with self.subTest(name=name, **labels):
+                    self.assertEqual(lib.sample(self.samples, name, **labels), 0.0)
+
+    def test_every_other_documented_counter_has_its_series(self):
+        counters = documented_counters(ARGS.source_dir)
+        self.assertIn("pipeline_exporter_poll_errors_total", counters)
+        for name, labels in counters.items():
+            if LABELS_LEARNED_FROM_THE_DATABASE & set(labels):
+                continue
+            with self.subTest(name=name):
+                self.assertTrue(lib.series(self.samples, name),
+                                "no series of %s at the first scrape" % name)
+                if not labels:
+                    self.assertEqual(lib.sample(self.samples, name), 0.0)
 
 
 if __name__ == "__main__":

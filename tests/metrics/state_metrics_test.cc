@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "exporter/state/parse_errors.h"
 
 namespace pe {
 namespace {
@@ -63,6 +67,36 @@ TEST(StateMetricsTest, TheTwoTextsTogetherKeepTheDeclarationOrder) {
   EXPECT_LT(at("pipeline_events_total"), at("pipeline_exporter_build_info"));
   EXPECT_LT(at("pipeline_exporter_build_info"),
             at("pipeline_exporter_known_runs"));
+}
+
+TEST(StateMetricsTest, CountersWithKnownLabelValuesStartAtZero) {
+  StateMetrics metrics(10);
+  const std::string text = metrics.Serialize();
+  std::vector<std::string> series = {
+      "pipeline_exporter_polls_total{result=\"changed\"}",
+      "pipeline_exporter_polls_total{result=\"unchanged\"}",
+      "pipeline_exporter_polls_total{result=\"error\"}",
+      "pipeline_exporter_resyncs_total{reason=\"startup\"}",
+      "pipeline_exporter_resyncs_total{reason=\"interval\"}",
+      "pipeline_exporter_resyncs_total{reason=\"mismatch\"}",
+      "pipeline_exporter_resyncs_total{reason=\"reopen\"}",
+      "pipeline_exporter_tracked_runs_dropped_total",
+  };
+  for (const char* condition :
+       {"missing", "locked", "corrupt", "schema", "error"}) {
+    series.push_back("pipeline_exporter_poll_errors_total{condition=\"" +
+                     std::string(condition) + "\"}");
+  }
+  for (std::string_view field : kParsedFields) {
+    series.push_back("pipeline_exporter_parse_errors_total{field=\"" +
+                     std::string(field) + "\"}");
+  }
+  for (const std::string& s : series) {
+    EXPECT_NE(text.find("\n" + s + " 0\n"), std::string::npos) << s;
+  }
+  EXPECT_EQ(text.find("pipeline_exporter_poll_errors_total{condition=\"ok\"}"),
+            std::string::npos)
+      << "a successful poll is no error";
 }
 
 }  // namespace

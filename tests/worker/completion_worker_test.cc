@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -720,6 +721,49 @@ TEST_F(CompletionWorkerStopTest, StopWithoutGraceAbandonsTheArchiveCleanly) {
                          std::make_shared<WorkerMetrics>());
   Drain(again);
   EXPECT_EQ(Job("run-big")->stage, "done");
+}
+
+// What the worker logs while it runs `work`.
+std::string LogsOf(const std::function<void()>& work) {
+  ::testing::internal::CaptureStderr();
+  work();
+  return ::testing::internal::GetCapturedStderr();
+}
+
+TEST_F(CompletionWorkerTest, ADatabaseNotCreatedYetIsNoWarning) {
+  CompletionWorkerOptions options = Options();
+  options.db_path = dir_.File("later/state.db");
+  CompletionWorker worker(options, std::make_shared<WorkerMetrics>());
+  const std::string logs = LogsOf([&] {
+    EXPECT_FALSE(worker.RunOnce().ok()) << "no file";
+    fs::create_directories(dir_.File("later"));
+    {
+      SQLite::Database empty(options.db_path,
+                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    }
+    EXPECT_FALSE(worker.RunOnce().ok()) << "no tables";
+    testing::FixtureDb created(options.db_path);
+    auto ran = worker.RunOnce();
+    EXPECT_TRUE(ran.ok()) << ran.status().message();
+  });
+  EXPECT_EQ(logs.find("level=warn"), std::string::npos) << logs;
+  EXPECT_EQ(logs.find("opened the state database"), std::string::npos)
+      << "nothing was wrong: " << logs;
+}
+
+TEST_F(CompletionWorkerTest, AFileThatIsNoDatabaseIsWarnedOnce) {
+  CompletionWorkerOptions options = Options();
+  options.db_path = dir_.File("junk.db");
+  std::ofstream(options.db_path) << std::string(8192, 'x');
+  CompletionWorker worker(options, std::make_shared<WorkerMetrics>());
+  const std::string logs = LogsOf([&] {
+    for (int i = 0; i < 3; ++i) EXPECT_FALSE(worker.RunOnce().ok());
+  });
+  const std::string warning =
+      "level=warn msg=\"completion worker cannot open the state database\"";
+  const auto first = logs.find(warning);
+  EXPECT_NE(first, std::string::npos) << logs;
+  EXPECT_EQ(logs.find(warning, first + 1), std::string::npos) << logs;
 }
 
 }  // namespace
