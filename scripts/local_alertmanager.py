@@ -35,13 +35,14 @@ def substitute(text, pattern, replacement, count=None):
     return new
 
 
-def write_local_config(directory, http_url, smtp_address, edit=None):
-    """Writes directory/alertmanager.yml (+ templates/, secrets/); returns
-    its path. edit(text) -> text may change timings further."""
+def write_local_config(directory, http_url, smtp_address, edit=None, source_dir=AM_DIR):
+    """Writes directory/alertmanager.yml (+ templates/, secrets/) from
+    source_dir's (default: the shipped alertmanager/); returns its path.
+    edit(text) -> text may change timings further."""
     os.makedirs(directory, exist_ok=True)
     templates = os.path.join(directory, "templates")
     shutil.rmtree(templates, ignore_errors=True)
-    shutil.copytree(os.path.join(AM_DIR, "templates"), templates)
+    shutil.copytree(os.path.join(source_dir, "templates"), templates)
     os.makedirs(os.path.join(directory, "secrets"), exist_ok=True)
     # Alertmanager 0.25 trims the Slack URL and the bearer token files but
     # not the SMTP password file (alertmanager/README.md).
@@ -52,7 +53,7 @@ def write_local_config(directory, http_url, smtp_address, edit=None):
         with open(os.path.join(directory, "secrets", name), "w",
                   encoding="utf-8") as f:
             f.write(value)
-    with open(os.path.join(AM_DIR, "alertmanager.yml"), encoding="utf-8") as f:
+    with open(os.path.join(source_dir, "alertmanager.yml"), encoding="utf-8") as f:
         text = f.read()
     text = substitute(text, r"(?m)^(\s*smtp_smarthost:).*$",
                       r"\1 %s" % smtp_address, 1)

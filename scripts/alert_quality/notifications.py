@@ -12,7 +12,13 @@ A notification, normalised:
   {"id", "channel": webhook|slack|email, "receiver", "time", "status":
    firing|resolved, "group_key", "repeat_interval_s", "alerts": [{"status",
    "labels", "startsAt", "endsAt"}], "label_names": None (every label) or the
-   labels the channel shows, "truncated", "errors"}
+   labels the channel shows, "truncated", "errors", "escalation"}
+An escalation is a message to the escalation receiver (ESCALATION_RECEIVER:
+whatever its alerts) or a webhook message of PipelineAlertEscalated alerts;
+the alerts of an escalation carry the name of the alert they escalate as
+their alertname (the templates show that name; on the webhook it is the
+label escalated_alertname), so that they match the incident's expected
+alert.
 Slack and email alerts are read back from the text the shipped templates
 render (alertmanager/templates/pipeline.tmpl): alert name, run, project,
 phase, state, step, reason and the Since/Resolved time (to the second, UTC:
@@ -35,6 +41,10 @@ EMAIL_LABELS = {"Run": "run_id", "Project": "project", "Phase": "phase", "State"
                 "Failed step": "step", "Step": "step", "Reason": "reason"}
 # The labels a Slack or email message shows (the scorer compares only these).
 TEXT_LABELS = ("alertname", "run_id", "project", "phase", "state", "step", "reason")
+# The receiver of escalations in alertmanager/alertmanager.yml, and the
+# alert the rules raise to escalate (rules/pipeline_alerts.yml).
+ESCALATION_RECEIVER = "escalation"
+ESCALATION_ALERT = "PipelineAlertEscalated"
 
 _TITLE = re.compile(r"\[(FIRING|RESOLVED)(?::(\d+))?\]")
 _RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -184,6 +194,10 @@ def _route_fields(am_config, rule_labels, receiver, alerts):
         return "%s:unparsed" % receiver, None
     first = alerts[0]["labels"]
     labels = dict(first, **rule_labels.get(first.get("alertname"), {}))
+    if receiver == ESCALATION_RECEIVER:  # the text shows the escalated name
+        labels = dict(labels, escalated_alertname=first.get("alertname"),
+                      **rule_labels.get(ESCALATION_ALERT, {}))
+        labels["alertname"] = ESCALATION_ALERT
     leaf = routing.leaf_for(am_config["route"], labels, receiver)
     if leaf is None:
         return "%s:no-route:%s" % (receiver, json.dumps(first, sort_keys=True)), None
@@ -192,18 +206,30 @@ def _route_fields(am_config, rule_labels, receiver, alerts):
             leaf["repeat_interval_s"])
 
 
+def _escalated_labels(labels):
+    """The labels of a PipelineAlertEscalated alert with the escalated
+    alert's name as alertname (others unchanged)."""
+    if labels.get("alertname") == ESCALATION_ALERT and labels.get("escalated_alertname"):
+        return dict(labels, alertname=labels["escalated_alertname"])
+    return labels
+
+
 def _from_webhook(body, am_config):
-    alerts = [{"status": a.get("status"), "labels": a.get("labels") or {},
+    raw_alerts = body.get("alerts") or []
+    alerts = [{"status": a.get("status"), "labels": _escalated_labels(a.get("labels") or {}),
                "startsAt": parse_rfc3339(a.get("startsAt")),
-               "endsAt": parse_rfc3339(a.get("endsAt"))} for a in body.get("alerts") or []]
+               "endsAt": parse_rfc3339(a.get("endsAt"))} for a in raw_alerts]
     receiver = body.get("receiver", "")
-    leaf = (routing.leaf_for(am_config["route"], alerts[0]["labels"], receiver)
-            if alerts else None)
+    leaf = (routing.leaf_for(am_config["route"], raw_alerts[0].get("labels") or {}, receiver)
+            if raw_alerts else None)
+    escalation = bool(raw_alerts) and all(
+        (a.get("labels") or {}).get("alertname") == ESCALATION_ALERT for a in raw_alerts)
     return {"channel": "webhook", "receiver": receiver, "status": body.get("status"),
             "group_key": "%s:%s" % (receiver, body.get("groupKey")),
             "repeat_interval_s": leaf["repeat_interval_s"] if leaf else None,
             "alerts": alerts, "label_names": None,
-            "truncated": bool(body.get("truncatedAlerts")), "errors": []}
+            "truncated": bool(body.get("truncatedAlerts")), "errors": [],
+            "escalation": escalation or receiver == ESCALATION_RECEIVER}
 
 
 def _from_text(channel, receiver, title, alerts, am_config, rule_labels):
@@ -220,7 +246,8 @@ def _from_text(channel, receiver, title, alerts, am_config, rule_labels):
     return {"channel": channel, "receiver": receiver, "status": status,
             "group_key": group_key, "repeat_interval_s": repeat, "alerts": alerts,
             "label_names": list(TEXT_LABELS) + (["severity"] if channel == "email" else []),
-            "truncated": announced > firing, "errors": errors}
+            "truncated": announced > firing, "errors": errors,
+            "escalation": receiver == ESCALATION_RECEIVER}
 
 
 def normalise(raw, am_config, rule_labels, webhook_path="/webhook", slack_prefix="/slack/"):
@@ -240,7 +267,7 @@ def normalise(raw, am_config, rule_labels, webhook_path="/webhook", slack_prefix
             item = {"channel": "http", "receiver": path, "status": "firing",
                     "group_key": path, "repeat_interval_s": None, "alerts": [],
                     "label_names": None, "truncated": False,
-                    "errors": ["unexpected POST to %s" % path]}
+                    "errors": ["unexpected POST to %s" % path], "escalation": False}
         item["time"] = record["time"]
         out.append(item)
     receivers = email_receivers(am_config)

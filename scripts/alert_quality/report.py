@@ -20,17 +20,30 @@ def _busiest(per_channel):
     return ", ".join("%s %d" % (c, per_channel[c]["max"]) for c in sorted(per_channel)) or "-"
 
 
+def _escalation(result, key):
+    esc = result.get("escalation") or {}
+    if not esc.get("enabled"):
+        return "-"
+    if key == "recall":
+        return "%s (%d/%d)" % (_pct(esc["recall"]), esc["escalated"], esc["expected"])
+    return "%s (%d)" % (_pct(esc["precision"]), esc["notifications"])
+
+
 def summary_table(results):
     """One row per scored run (score.score results)."""
     lines = ["| Scenario | Seed | Incidents | Notifications (firing) | Recall | Precision "
+             "| Escalation precision (escalations) | Escalation recall "
+             "| Max notifications per incident alert per repeat interval "
              "| Max notifications per group per repeat interval | Resolutions sent/expected "
              "| Storms | Pass |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         res = r["resolutions"]
-        lines.append("| %s | %s | %d | %d (%d) | %s | %s | %s | %d/%d | %d | %s |" % (
+        lines.append("| %s | %s | %d | %d (%d) | %s | %s | %s | %s | %s | %s | %d/%d | %d | %s |" % (
             r["scenario"], r["seed"], r["incidents"]["injected"], r["notifications"]["total"],
             r["notifications"]["firing"], _pct(r["recall"]), _pct(r["precision"]),
+            _escalation(r, "precision"), _escalation(r, "recall"),
+            _busiest(r.get("max_per_incident_per_repeat") or {}),
             _busiest(r["max_per_group_per_repeat"]), res["sent"], res["expected"],
             len(r["storms"]), "yes" if r["pass"] else "**no**"))
     return "\n".join(lines)
@@ -65,11 +78,14 @@ def why(result):
 
 def headline(result):
     return ("%s seed %s: recall %s (%d/%d incidents), precision %s (%d firing "
-            "notifications), %d storm(s), resolutions %d/%d: %s" % (
+            "notifications), escalation precision %s recall %s, %d storm(s), %d repeated, "
+            "resolutions %d/%d: %s" % (
                 result["scenario"], result["seed"], _pct(result["recall"]),
                 result["incidents"]["notified"], result["incidents"]["injected"],
                 _pct(result["precision"]), result["notifications"]["firing"],
-                len(result["storms"]), result["resolutions"]["sent"],
+                _escalation(result, "precision"), _escalation(result, "recall"),
+                len(result["storms"]), len(result.get("repeated") or []),
+                result["resolutions"]["sent"],
                 result["resolutions"]["expected"], "PASS" if result["pass"] else "FAIL"))
 
 

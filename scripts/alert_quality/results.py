@@ -38,12 +38,15 @@ def _score(out, truth, raw, meta):
 
 
 def save(out, truth, raw, meta, states):
-    """Writes every file of a finished run into out; returns the score."""
-    result, normalised = _score(out, truth, raw, meta)
+    """Writes every file of a finished run into out; returns the score. What
+    was recorded is written first: a run can be scored again (rescore) even
+    if scoring it fails."""
     _dump(os.path.join(out, "truth.json"), truth)
-    _dump(os.path.join(out, "notifications.json"), {"raw": raw, "normalised": normalised})
+    _dump(os.path.join(out, "notifications.json"), {"raw": raw})
     _dump(os.path.join(out, "run.json"), meta)
     _dump(os.path.join(out, "alert_states.json"), states)
+    result, normalised = _score(out, truth, raw, meta)
+    _dump(os.path.join(out, "notifications.json"), {"raw": raw, "normalised": normalised})
     return result
 
 

@@ -3,7 +3,8 @@
 
     python3 scripts/alert_quality/run.py --scenario scenarios/short.yml \\
         --binary build/exporter/pipeline_exporter [--seed N] [--out DIR] \\
-        [--rules-dir rules] [--rule-override ALERT=EXPR ...]
+        [--rules-dir rules] [--alertmanager-dir alertmanager] \\
+        [--rule-override ALERT=EXPR ...]
     python3 scripts/alert_quality/run.py --rescore DIR   # score a saved run again
 
 simulator (`pipeline_exporter simulate --scenario`) -> exporter with its
@@ -130,7 +131,47 @@ class TmpfsVolume:
             self.mounted = False
 
 
-def timing_for(factor, exporter_rows, am_config, alerts):
+# The escalation delay when the rules have no escalation rule (a run of
+# older rules): the one alertmanager.yml promised.
+DEFAULT_ESCALATION_DELAY_S = 7200.0
+
+
+def promised_escalation_delay_s(rules_dir, factor):
+    """The escalation delay the rules promise, scaled: the `for` of the
+    escalation rule as written in rules_dir (before any --rule-override,
+    which breaks what the rule does, not what it promises), or
+    DEFAULT_ESCALATION_DELAY_S for rules without one."""
+    for path in scale.rule_files(rules_dir):
+        for group in scale.load_yaml(path).get("groups") or []:
+            for rule in group.get("rules") or []:
+                if rule.get("alert") == notifications.ESCALATION_ALERT:
+                    return durations.seconds(rule.get("for", "0s")) / factor
+    return DEFAULT_ESCALATION_DELAY_S / factor
+
+
+def escalation_timing(factor, am_config, alerts, delay_s):
+    """timing["escalation"] (score.escalation): the delay is delay_s; the
+    latency from its end to the escalation
+    receiver two evaluations, the resend delay and the root route's
+    group_wait (the first notification of any new alert: not the escalation
+    route's own, which a route-timed escalation makes the delay itself)."""
+    rule = alerts.get(notifications.ESCALATION_ALERT)
+    labels = dict((rule or {}).get("labels") or {"severity": "critical"},
+                  alertname=notifications.ESCALATION_ALERT,
+                  escalated_alertname="PipelineStateDatabaseUnreadable")
+    leaf = routing.leaf_for(am_config["route"], labels, notifications.ESCALATION_RECEIVER)
+    receiver = next((r for r in am_config.get("receivers") or []
+                     if r["name"] == notifications.ESCALATION_RECEIVER), {})
+    channels = [channel for key, channel in (("slack_configs", "slack"),
+                                             ("email_configs", "email")) if receiver.get(key)]
+    return {"delay_s": delay_s,
+            "latency_s": (2 * stack.prometheus_interval_s(factor) + stack.RESEND_DELAY_S
+                          + durations.seconds(am_config["route"]["group_wait"])),
+            "repeat_interval_s": leaf["repeat_interval_s"] if leaf else 4 * 3600.0 / factor,
+            "channels": channels}
+
+
+def timing_for(factor, exporter_rows, am_config, alerts, escalation_delay_s):
     """The timing dict of score.score for this run's settings."""
     poll = next(r["seconds"] for r in exporter_rows if r["flag"] == "state.poll-interval")
     per_alert = {}
@@ -145,7 +186,8 @@ def timing_for(factor, exporter_rows, am_config, alerts):
             "chain_s": poll + 2 * stack.prometheus_interval_s(factor) + stack.RESEND_DELAY_S,
             "tolerance_s": score.DEFAULT_TIMING["tolerance_s"],
             "storm_tolerance_s": score.DEFAULT_TIMING["storm_tolerance_s"],
-            "alerts": per_alert}
+            "alerts": per_alert,
+            "escalation": escalation_timing(factor, am_config, alerts, escalation_delay_s)}
 
 
 def drain_end(truth, timing, now):
@@ -161,7 +203,7 @@ class ScenarioRun:
     """One scenario through the whole chain; execute() returns the score."""
 
     def __init__(self, scenario, binary, out_dir, seed=None, compression=None,
-                 rules_dir=None, overrides=None, log=None):
+                 rules_dir=None, overrides=None, log=None, alertmanager_dir=None):
         self.scenario_path = os.path.abspath(scenario)
         self.binary = os.path.abspath(binary)
         self.out = os.path.abspath(out_dir)
@@ -169,6 +211,8 @@ class ScenarioRun:
         self.scenario = stack.load_scenario(self.scenario_path)
         self.factor = float(compression or self.scenario.get("compression", 1))
         self.rules_dir = os.path.abspath(rules_dir or os.path.join(REPO, "rules"))
+        self.alertmanager_dir = os.path.abspath(alertmanager_dir or
+                                                os.path.join(REPO, "alertmanager"))
         self.overrides = dict(overrides or {})
         self.log = log or (lambda text: print(text, file=sys.stderr, flush=True))
         self.phases = {}
@@ -343,6 +387,10 @@ class ScenarioRun:
 
     def setup(self):
         os.makedirs(self.out, exist_ok=True)
+        # A run writes its own TSDB: one left by an earlier run in the same
+        # directory would feed its last samples (within the lookback) to
+        # this run's first evaluations.
+        shutil.rmtree(os.path.join(self.out, "prometheus-data"), ignore_errors=True)
         self.logs = os.path.join(self.out, "logs")
         os.makedirs(self.logs, exist_ok=True)
         self.work = tempfile.mkdtemp(prefix="pe-aq-")
@@ -366,7 +414,8 @@ class ScenarioRun:
             self.rules_dir, os.path.join(self.config_dir, "rules"), self.factor, self.overrides)
         self.am_config_path, self.am_config, am_changes = scale.write_scaled_alertmanager(
             os.path.join(self.config_dir, "alertmanager"), self.http_sink.url(),
-            self.smtp_sink.address, self.factor, stack.min_group_wait_ms(self.factor))
+            self.smtp_sink.address, self.factor, stack.min_group_wait_ms(self.factor),
+            self.alertmanager_dir)
         self.exporter_rows = stack.exporter_timings(self.scenario, self.factor)
         self.exporter_cmd = stack.exporter_args(
             self.binary, self.exporter_rows, self.db, self.exporter_addr, self.worktrees,
@@ -375,7 +424,8 @@ class ScenarioRun:
                                text=True, timeout=30)
         if check.returncode != 0:
             raise RunError("the exporter rejects the scaled flags:\n" + check.stdout + check.stderr)
-        self.timing = timing_for(self.factor, self.exporter_rows, self.am_config, self.alerts)
+        self.timing = timing_for(self.factor, self.exporter_rows, self.am_config, self.alerts,
+                                 promised_escalation_delay_s(self.rules_dir, self.factor))
         self.changes = rule_changes + am_changes
 
     def execute(self):
@@ -430,7 +480,8 @@ class ScenarioRun:
                    notifications.plain_text)}
         self.timing["drain_end"] = self.phases["drain_end"]
         meta = {"scenario": self.scenario_path, "seed": self.seed, "compression": self.factor,
-                "binary": self.binary, "rules_dir": self.rules_dir, "overrides": self.overrides,
+                "binary": self.binary, "rules_dir": self.rules_dir,
+                "alertmanager_dir": self.alertmanager_dir, "overrides": self.overrides,
                 "timing": self.timing, "exporter_flags": self.exporter_rows,
                 "exporter_command": self.exporter_cmd, "scaled": self.changes,
                 "phases": self.phases, "actions": self.actions,
@@ -458,8 +509,11 @@ def main(argv=None):
     parser.add_argument("--compression", type=float, help="overrides the scenario's factor")
     parser.add_argument("--out", help="output directory (default: a new temp dir)")
     parser.add_argument("--rules-dir", help="rules to scale (default: rules/)")
+    parser.add_argument("--alertmanager-dir",
+                        help="alertmanager.yml and templates/ to scale (default: alertmanager/)")
     parser.add_argument("--rule-override", action="append", metavar="ALERT=EXPR",
-                        help="replace an alert's expr in the scaled copy (verbatim)")
+                        help="replace an alert's expr in the scaled copy (verbatim); "
+                             "ALERT.for=DURATION replaces its `for` (simulated, scaled)")
     parser.add_argument("--rescore", metavar="DIR", help="score a saved run again")
     args = parser.parse_args(argv)
 
@@ -478,7 +532,8 @@ def main(argv=None):
         try:
             result = ScenarioRun(args.scenario, args.binary, out, seed=args.seed,
                                  compression=args.compression, rules_dir=args.rules_dir,
-                                 overrides=parse_overrides(args.rule_override)).execute()
+                                 overrides=parse_overrides(args.rule_override),
+                                 alertmanager_dir=args.alertmanager_dir).execute()
         except (RunError, scale.ScaleError) as e:
             print("alert quality run failed: %s" % e, file=sys.stderr)
             return 2

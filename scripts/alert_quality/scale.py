@@ -12,15 +12,19 @@ Rules (rules/*.yml), per rule:
     every `offset` duration;
   - numbers that are durations in seconds:
       * the right operand of a comparison whose left operand is a
-        parenthesised expression starting with `time() -`, e.g.
-        `(time() - x) > 1800` or `(time() - (x > 0)) > 900`;
+        parenthesised difference starting with `time()` or with a
+        `..._timestamp_seconds` series, e.g. `(time() - x) > 1800`,
+        `(time() - (x > 0)) > 900` or
+        `(poll_success_timestamp_seconds - on (job) group_right
+        progress_timestamp_seconds) > 1800` (an age as of the last poll);
       * the second argument of `predict_linear` (seconds ahead).
   Durations are divided by F and rounded to the millisecond (at least 1ms),
   written in one unit (`7500ms`, `90s`); numbers keep up to 6 decimals
   (`7.5`, `3.75`). Text that does not change (F = 1) is kept as it is, so
   the copy at F = 1 is identical to the shipped rules (tested).
   Guard against drift: in an alerting rule, a `time()` that is not the start
-  of such a comparison, a bracket that is not a range or subquery, or a
+  of such a comparison, a difference starting with a timestamp series that
+  no comparison follows, a bracket that is not a range or subquery, or a
   `predict_linear` whose horizon is not a number literal raises ScaleError:
   a new kind of duration in a rule stops every scenario run until this
   module learns it. Recording rules get the same scaling of their ranges
@@ -69,6 +73,8 @@ _RANGE = re.compile(r"\[\s*(%s)\s*(?::\s*(%s)?\s*)?\]"
                     % (durations.DURATION_RE, durations.DURATION_RE))
 _OFFSET = re.compile(r"\boffset\s+-?(%s)" % durations.DURATION_RE)
 _TIME = re.compile(r"\btime\s*\(\s*\)")
+# A timestamp series: the start of an age when a difference begins with it.
+_TIMESTAMP = re.compile(r"\b[a-zA-Z_:][a-zA-Z0-9_:]*_timestamp_seconds\b(\s*\{[^}]*\})?")
 _PREDICT = re.compile(r"\bpredict_linear\s*\(")
 
 
@@ -168,20 +174,35 @@ def scale_expr(expr, factor, strict=True):
         edits.append((start, start + len(text), "predict_linear",
                       durations.divide_number(text, factor)))
 
-    for match in _TIME.finditer(masked):
+    def age_threshold(match):
+        """The threshold edit of `(<match> - ...) <op> N`; None when match
+        does not start a parenthesised difference, False when no comparison
+        follows it."""
         before = masked[:match.start()].rstrip()
         after = masked[match.end():].lstrip()
-        if before.endswith("(") and after.startswith("-"):
-            open_index = len(before) - 1
-            comparison = _COMPARISON.match(masked, _closing(masked, open_index) + 1)
-            if comparison:
-                text = comparison.group(2)
-                edits.append((comparison.start(2), comparison.end(2), "threshold",
-                              durations.divide_number(text, factor)))
-                continue
-        if strict:
+        if not (before.endswith("(") and after.startswith("-")):
+            return None
+        comparison = _COMPARISON.match(masked, _closing(masked, len(before) - 1) + 1)
+        if not comparison:
+            return False
+        text = comparison.group(2)
+        return (comparison.start(2), comparison.end(2), "threshold",
+                durations.divide_number(text, factor))
+
+    for match in _TIME.finditer(masked):
+        edit = age_threshold(match)
+        if edit:
+            edits.append(edit)
+        elif strict:
             raise ScaleError("time() outside a `(time() - ...) <op> N` comparison: %r"
                              % expr.strip())
+    for match in _TIMESTAMP.finditer(masked):
+        edit = age_threshold(match)
+        if edit:
+            edits.append(edit)
+        elif edit is False and strict:
+            raise ScaleError("a difference of timestamps outside a `(t - ...) <op> N` "
+                             "comparison: %r" % expr.strip())
 
     changes = []
     out = expr
@@ -197,8 +218,9 @@ def scale_expr(expr, factor, strict=True):
 
 def scale_rules_doc(doc, factor, source="", overrides=None):
     """(scaled copy of a loaded rule file, changes). overrides {alert: expr}
-    replace an alert's expression in the copy, verbatim (not scaled): the
-    way to break a rule on purpose."""
+    replace an alert's expression in the copy, verbatim (not scaled), and
+    {"<alert>.for": duration} its `for` (a simulated duration, scaled like
+    the shipped one): the way to break a rule on purpose."""
     overrides = overrides or {}
     doc = copy.deepcopy(doc)
     changes = []
@@ -215,6 +237,10 @@ def scale_rules_doc(doc, factor, source="", overrides=None):
             group["interval"] = new
         for rule in group.get("rules") or []:
             name = rule.get("alert") or rule.get("record")
+            if rule.get("alert") and name + ".for" in overrides:
+                note(gname, name, "override_for", str(rule.get("for", "0s")),
+                     overrides[name + ".for"])
+                rule["for"] = overrides[name + ".for"]
             for key in RULE_DURATIONS:
                 if key in rule:
                     new, _ = durations.divide_duration(rule[key], factor)
@@ -265,7 +291,9 @@ def write_scaled_rules(rules_dir, out_dir, factor, overrides=None):
             for rule in group.get("rules") or []:
                 if "alert" in rule:
                     alerts[rule["alert"]] = rule
-    unknown = sorted(set(overrides) - set(alerts))
+    unknown = sorted(name for name in overrides
+                     if name not in alerts and not (name.endswith(".for")
+                                                    and name[:-len(".for")] in alerts))
     if unknown:
         raise ScaleError("--rule-override names no alert: %s" % ", ".join(unknown))
     return paths, changes, alerts
@@ -381,19 +409,21 @@ def point_slack_per_receiver(doc, http_url):
     return doc
 
 
-def write_scaled_alertmanager(directory, http_url, smtp_address, factor, min_group_wait_ms=0):
+def write_scaled_alertmanager(directory, http_url, smtp_address, factor, min_group_wait_ms=0,
+                              source_dir=local_am.AM_DIR):
     """The scaled local Alertmanager configuration (receivers at the sinks,
-    scripts/local_alertmanager.py) in directory; returns (path, loaded
-    scaled configuration, changes)."""
+    scripts/local_alertmanager.py) in directory, from source_dir's
+    alertmanager.yml and templates/ (default: the shipped ones); returns
+    (path, loaded scaled configuration, changes)."""
     result = {}
 
     def edit(text):
         doc, changes = scale_alertmanager_doc(yaml.safe_load(text), factor, min_group_wait_ms)
         result.update(doc=point_slack_per_receiver(doc, http_url), changes=changes)
-        return _header(os.path.join(local_am.AM_DIR, "alertmanager.yml"),
+        return _header(os.path.join(source_dir, "alertmanager.yml"),
                        factor) + dump(result["doc"])
 
-    path = local_am.write_local_config(directory, http_url, smtp_address, edit)
+    path = local_am.write_local_config(directory, http_url, smtp_address, edit, source_dir)
     return path, result["doc"], result["changes"]
 
 

@@ -10,7 +10,11 @@ timing         {"compression": F, "drain_end": wall time the recording
                resend delay (wall seconds), "tolerance_s": clock slack (the
                templates print times to the second), "storm_tolerance_s",
                "alerts": {alertname: {"severity", "persistence_s",
-               "group_interval_s"}} from the scaled rules and routes}.
+               "group_interval_s"}} from the scaled rules and routes,
+               "escalation": see escalation.py}.
+
+Escalations (notifications.py marks them) are scored apart
+(escalation.py); everything below is about the other notifications.
 
 Definitions (docs/alert-quality.md, "How the scorer decides"):
   window     of an expected alert e of incident i:
@@ -23,35 +27,36 @@ Definitions (docs/alert-quality.md, "How the scorer decides"):
              (Slack and email: only the labels they show) and its startsAt
              (the notification time when the text shows none) lies in that
              incident's window. A notification is explained when all its
-             firing alerts are (escalations included).
+             firing alerts are.
   recall     incidents every expected alert of which reached every channel
              its severity routes to (CHANNELS), firing, within the window /
              incidents injected; also per alert name.
   precision  explained firing notifications / firing notifications, overall
              and per channel. A message whose alerts cannot be read counts
              as unexplained.
-  storm      two consecutive firing notifications of one (channel, group
-             key) saying the same thing (the same firing and resolved
-             alerts) closer than the route's repeat_interval minus
-             storm_tolerance_s; a flap (fire, resolve, fire) is one too, as
-             only firing notifications are compared. Also reported: the most
-             firing notifications of one group within one repeat_interval
-             (less storm_tolerance_s), per channel.
+  storm,     repeats.py: the same firing alerts (same starts) notified
+  per        again within a repeat_interval; and, per alert an incident
+  incident   expects and channel, at most one firing notification about it
+             within its route's repeat_interval.
   resolution every expected alert whose resolution is due before drain_end
              (its window closed, plus its routes' group_interval) must be,
              on each of its channels, notified firing and then, in the last
              notification naming it, resolved.
   latency    first firing notification (any channel) - incident wall_start.
-  pass       recall 1, precision 1, no storm, no missing resolution, every
-             incident injected.
+  pass       recall 1, precision 1, no storm, at most one notification per
+             incident alert per repeat interval, no missing resolution,
+             every incident injected, and the escalation's precision and
+             recall 1, each escalated once and resolved.
 """
 
 import json
 import statistics
 
-CHANNELS = {"critical": ("slack", "email", "webhook"),
-            "warning": ("slack", "webhook"),
-            "info": ("slack", "webhook")}
+from alert_quality import escalation, repeats
+from alert_quality.windows import (CHANNELS, firing_alerts, is_firing,  # noqa: F401
+                                   mentions, required_channels, resolution_due,
+                                   unexplained, window)
+
 DEFAULT_TIMING = {"tolerance_s": 1.5, "storm_tolerance_s": 1.0, "chain_s": 0.0,
                   "alerts": {}}
 
@@ -62,80 +67,11 @@ def _timing(timing):
     return merged
 
 
-def _alert_info(timing, alertname):
-    return timing["alerts"].get(alertname, {})
-
-
-def required_channels(timing, alertname):
-    severity = _alert_info(timing, alertname).get("severity")
-    return CHANNELS.get(severity, ("webhook",))
-
-
-def window(incident, expected, timing):
-    """[start, end] (wall seconds) in which the expected alert may start."""
-    persistence = _alert_info(timing, expected["alertname"]).get("persistence_s", 0.0)
-    return (incident["wall_start"] - timing["tolerance_s"],
-            incident["wall_end"] + timing["chain_s"] + persistence + timing["tolerance_s"])
-
-
-def resolution_due(incident, expected, timing):
-    """When the expected alert's resolution must have been sent: its window
-    closed, plus the group_interval of its routes (Alertmanager sends a
-    group's changes at that pace)."""
-    group_interval = _alert_info(timing, expected["alertname"]).get("group_interval_s", 0.0)
-    return window(incident, expected, timing)[1] + group_interval
-
-
-def labels_match(expected, alert, label_names):
-    if alert["labels"].get("alertname") != expected["alertname"]:
-        return False
-    for key, value in (expected.get("labels") or {}).items():
-        if label_names is not None and key not in label_names:
-            continue
-        if alert["labels"].get(key) != value:
-            return False
-    return True
-
-
-def _firing_in_window(notification, alert, incident, expected, timing):
-    start, end = window(incident, expected, timing)
-    t = alert.get("startsAt")
-    if t is None:  # no start time in the text: the notification's time
-        t = notification["time"]
-        end += _alert_info(timing, expected["alertname"]).get("group_interval_s", 0.0)
-    return start <= t <= end
-
-
-def mentions(notification, alert, incident, expected, timing):
-    """Whether this alert of the notification is about this expected alert
-    of this incident (firing: started in its window; resolved: ended after
-    the incident began)."""
-    if not labels_match(expected, alert, notification["label_names"]):
-        return False
-    if alert["status"] == "firing":
-        return _firing_in_window(notification, alert, incident, expected, timing)
-    start, _ = window(incident, expected, timing)
-    ended = alert.get("endsAt") or notification["time"]
-    began = alert.get("startsAt")
-    return ended >= start and (began is None or
-                               _firing_in_window(notification, alert, incident,
-                                                 expected, timing))
-
-
 def _expected_alerts(truth):
     for incident in truth.get("incidents") or []:
         if incident.get("injected", True):
             for expected in incident.get("alerts") or []:
                 yield incident, expected
-
-
-def firing_alerts(notification):
-    return [a for a in notification["alerts"] if a["status"] == "firing"]
-
-
-def is_firing(notification):
-    return bool(firing_alerts(notification)) or (
-        notification["status"] == "firing" and bool(notification["errors"]))
 
 
 def _recall(truth, notifications, timing):
@@ -182,7 +118,7 @@ def _explained(notification, alert, truth, timing):
 
 
 def _precision(truth, notifications, timing):
-    by_channel, unexplained = {}, []
+    by_channel, bad_ones = {}, []
     for n in notifications:
         if not is_firing(n):
             continue
@@ -190,49 +126,14 @@ def _precision(truth, notifications, timing):
         stats["notifications"] += 1
         bad = [a for a in firing_alerts(n) if not _explained(n, a, truth, timing)]
         if bad or n["errors"]:
-            unexplained.append({"id": n["id"], "channel": n["channel"],
-                                "receiver": n["receiver"], "time": n["time"],
-                                "errors": n["errors"],
-                                "alerts": [{"labels": a["labels"], "startsAt": a["startsAt"]}
-                                           for a in bad]})
+            bad_ones.append(unexplained(n, bad))
         else:
             stats["explained"] += 1
     for stats in by_channel.values():
         stats["precision"] = stats["explained"] / stats["notifications"]
     total = sum(s["notifications"] for s in by_channel.values())
     explained = sum(s["explained"] for s in by_channel.values())
-    return (explained / total if total else 1.0), by_channel, unexplained, total
-
-
-def _signature(notification):
-    """What a notification says: its firing and its resolved alerts."""
-    return frozenset((a["status"], json.dumps(a["labels"], sort_keys=True))
-                     for a in notification["alerts"])
-
-
-def _storms(notifications, timing):
-    groups = {}
-    for n in notifications:
-        if is_firing(n):
-            groups.setdefault((n["channel"], n["group_key"]), []).append(n)
-    storms, busiest = [], {}
-    for (channel, key), items in sorted(groups.items()):
-        repeat = items[0]["repeat_interval_s"]
-        if repeat is None:
-            continue
-        for a, b in zip(items, items[1:]):
-            gap = b["time"] - a["time"]
-            if _signature(a) == _signature(b) and gap < repeat - timing["storm_tolerance_s"]:
-                storms.append({"channel": channel, "receiver": a["receiver"], "group_key": key,
-                               "ids": [a["id"], b["id"]], "gap_s": gap,
-                               "repeat_interval_s": repeat,
-                               "alerts": sorted(l for _, l in _signature(a))})
-        window_s = repeat - timing["storm_tolerance_s"]
-        for i, first in enumerate(items):
-            count = sum(1 for n in items[i:] if n["time"] - first["time"] < window_s)
-            if count > busiest.get(channel, {}).get("max", 0):
-                busiest[channel] = {"max": count, "group": key, "repeat_interval_s": repeat}
-    return storms, busiest
+    return (explained / total if total else 1.0), by_channel, bad_ones, total
 
 
 def _resolutions(truth, notifications, timing):
@@ -280,13 +181,18 @@ def _latency(firsts, compression):
 def score(truth, notifications, timing):
     """The score of one run (a JSON-serialisable dict); see the module doc."""
     timing = _timing(timing)
+    total = len(notifications)
+    escalations = [n for n in notifications if n.get("escalation")]
+    notifications = [n for n in notifications if not n.get("escalation")]
     incidents = truth.get("incidents") or []
     not_injected = [i["id"] for i in incidents if not i.get("injected", True)]
     injected = len(incidents) - len(not_injected)
     notified, missed, per_alert, firsts = _recall(truth, notifications, timing)
     precision, by_channel, unexplained, firing_total = _precision(truth, notifications, timing)
-    storms, busiest = _storms(notifications, timing)
+    storms, busiest = repeats.storms(notifications, timing)
+    per_incident, repeated = repeats.per_incident(truth, notifications, timing)
     resolutions = _resolutions(truth, notifications, timing)
+    escalated = escalation.score(truth, notifications, escalations, timing)
     recall = notified / injected if injected else 0.0
 
     reasons = []
@@ -306,9 +212,15 @@ def score(truth, notifications, timing):
     reasons += ["storm on %s %s: notifications #%d and #%d %.2fs apart (repeat_interval %.2fs)"
                 % (s["channel"], s["group_key"], s["ids"][0], s["ids"][1], s["gap_s"],
                    s["repeat_interval_s"]) for s in storms]
+    reasons += ["incident %s (%s): %s%s notified %d times on %s within its repeat interval "
+                "(%.2fs): #%s" % (r["incident"], r["kind"], r["alertname"],
+                                  json.dumps(r["labels"], sort_keys=True), r["count"],
+                                  r["channel"], r["repeat_interval_s"],
+                                  ", #".join(str(i) for i in r["ids"])) for r in repeated]
     reasons += ["incident %s: %s%s never resolved on %s" % (
         m["incident"], m["alertname"], json.dumps(m["labels"], sort_keys=True),
         ", ".join(m["channels"])) for m in resolutions["missing"]]
+    reasons += escalated["reasons"]
 
     return {
         "pass": not reasons,
@@ -318,10 +230,12 @@ def score(truth, notifications, timing):
         "incidents": {"injected": injected, "notified": notified,
                       "not_injected": not_injected},
         "recall": recall, "recall_per_alert": per_alert, "missed": missed,
-        "notifications": {"total": len(notifications), "firing": firing_total},
+        "notifications": {"total": total, "firing": firing_total,
+                          "escalations": escalated["notifications"]},
         "precision": precision, "precision_per_channel": by_channel,
         "unexplained": unexplained,
         "storms": storms, "max_per_group_per_repeat": busiest,
-        "resolutions": resolutions,
+        "max_per_incident_per_repeat": per_incident, "repeated": repeated,
+        "resolutions": resolutions, "escalation": escalated,
         "latency": _latency(firsts, timing["compression"]),
     }

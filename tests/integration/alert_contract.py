@@ -19,4 +19,5 @@ CONTRACT_ALERTS = {
     "PipelineExporterAbsent": "critical",
     "PipelineStateDatabaseUnreadable": "critical",
     "PipelineStateStale": "critical",
+    "PipelineAlertEscalated": "critical",
 }

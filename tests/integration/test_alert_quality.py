@@ -10,10 +10,13 @@ by the shipped templates reads back into labels; score.py fails a run on an
 unnotified incident, an unexplained notification, a storm and a missing
 resolution, and passes a correct one.
 
-Real runs: scenarios/short.yml with seeds 1 and 2 (about 100 s each) through
+Real runs: scenarios/short.yml with seeds 1 and 2 (about 130 s each) through
 simulate -> exporter + worker -> Prometheus -> Alertmanager -> sinks, which
-must score recall 100%, precision 100%, no storm and every resolution sent.
-The negative case (a broken rule must fail the score) is
+must score recall, precision, escalation precision and recall 100%, no
+storm, one notification per incident alert per repeat interval and every
+resolution sent (scenario_case.py); scenarios/outages.yml the same in
+test_alert_quality_outages.py. The negative cases (broken rules, a broken
+escalation, the defects of issue 21 put back must fail the score) are
 test_alert_quality_broken.py.
 
 Run by ctest as: python3 test_alert_quality.py --binary PATH --source-dir DIR
@@ -33,6 +36,7 @@ import unittest
 import yaml
 
 import pe_testlib as lib
+import scenario_case
 
 ARGS = lib.parse_args()
 sys.path.insert(0, os.path.join(ARGS.source_dir, "scripts"))
@@ -79,9 +83,19 @@ class ExpressionScalingTest(unittest.TestCase):
                      "predict_linear(x[6h], 86400) < 0", "x[1h:1m] offset 5m"):
             self.assertEqual(self.scaled(expr, 1), expr)
 
+    def test_ages_as_of_a_timestamp_are_divided(self):
+        expr = ("(\n  poll_success_timestamp_seconds\n- on (job) group_right\n"
+                "  progress_timestamp_seconds\n) > 1800 and y")
+        self.assertEqual(self.scaled(expr), expr.replace("1800", "7.5"))
+        self.assertEqual(self.scaled("(a_timestamp_seconds{x=\"1\"} - b) >= 3600"),
+                         "(a_timestamp_seconds{x=\"1\"} - b) >= 15")
+        # A timestamp that does not start a difference is no age.
+        self.assertEqual(self.scaled("(a_timestamp_seconds > 0) * 900"),
+                         "(a_timestamp_seconds > 0) * 900")
+
     def test_unknown_durations_stop_the_derivation(self):
         for expr in ("time() - x > 1800", "x > time()", "predict_linear(x[6h], 2 * 3600) < 0",
-                     "x[$window]"):
+                     "x[$window]", "(a_timestamp_seconds - b)"):
             with self.subTest(expr=expr):
                 with self.assertRaises(scale.ScaleError):
                     scale.scale_expr(expr, F)
@@ -147,10 +161,13 @@ class RuleScalingTest(unittest.TestCase):
                             self.assertIn("for", kinds.get(name, ()))
                         if "[" in expr:
                             self.assertIn("range", kinds.get(name, ()))
-                        if "time()" in expr:
+                        # Ages: `(time() - ...)` and `(t_timestamp_seconds - ...)`.
+                        ages = expr.count("time()") + len(
+                            re.findall(r"\(\s*\w+_timestamp_seconds\s*-", expr))
+                        if ages:
                             thresholds = [c for c in changes
                                           if c["rule"] == name and c["kind"] == "threshold"]
-                            self.assertEqual(len(thresholds), expr.count("time()"))
+                            self.assertEqual(len(thresholds), ages)
                         if "predict_linear" in expr:
                             self.assertIn("predict_linear", kinds.get(name, ()))
                     checked += 1
@@ -159,6 +176,8 @@ class RuleScalingTest(unittest.TestCase):
     def test_known_shipped_thresholds(self):
         _, _, alerts = scale.write_scaled_rules(RULES_DIR, self.tmp, F)
         self.assertIn("> 7.5", alerts["PipelineRunStalled"]["expr"])
+        self.assertIn("> 15", alerts["PipelineRunNotStarted"]["expr"])
+        self.assertEqual(alerts["PipelineAlertEscalated"]["for"], "30s")
         self.assertEqual(alerts["PipelineExporterDown"]["for"], "1250ms")
         self.assertIn("[7500ms]", alerts["PipelineArchivalFailing"]["expr"])
         self.assertIn("[90s], 360)", alerts["PipelineArchiveStorageFillingUp"]["expr"])
@@ -172,9 +191,11 @@ class RuleScalingTest(unittest.TestCase):
 
     def test_override_replaces_one_expression_and_rejects_unknown_alerts(self):
         _, changes, alerts = scale.write_scaled_rules(
-            RULES_DIR, self.tmp, F, {"PipelineRunFailed": "vector(0) > 1"})
+            RULES_DIR, self.tmp, F, {"PipelineRunFailed": "vector(0) > 1",
+                                     "PipelineAlertEscalated.for": "20m"})
         self.assertEqual(alerts["PipelineRunFailed"]["expr"], "vector(0) > 1")
-        self.assertIn("override", {c["kind"] for c in changes})
+        self.assertEqual(alerts["PipelineAlertEscalated"]["for"], "5s")
+        self.assertTrue({"override", "override_for"} <= {c["kind"] for c in changes})
         with self.assertRaises(scale.ScaleError):
             scale.write_scaled_rules(RULES_DIR, self.tmp, F, {"NoSuchAlert": "vector(1)"})
 
@@ -605,6 +626,193 @@ class ScoreTest(unittest.TestCase):
         self.assertTrue(self.score(correct_notifications(), truth=truth)["pass"])
 
 
+def numbered(items):
+    items = sorted(items, key=lambda n: n["time"])
+    for i, item in enumerate(items):
+        item["id"] = i
+    return items
+
+
+# Two incidents of the same alert (same labels): a disk that fills up,
+# frees, and fills up again.
+TWICE = {"scenario": "synthetic", "seed": 7, "compression": 240.0, "incidents": [
+    {"id": "i01", "kind": "disk_fill", "injected": True, "wall_start": T0 + 10,
+     "wall_end": T0 + 30, "alerts": [{"alertname": "DiskLow", "labels": {}}]},
+    {"id": "i02", "kind": "disk_fill", "injected": True, "wall_start": T0 + 45,
+     "wall_end": T0 + 60, "alerts": [{"alertname": "DiskLow", "labels": {}}]}]}
+
+
+def disk_episode(channels, fired, resolved, **labels):
+    """Firing and resolved notifications of one DiskLow alert episode."""
+    labels = dict({"instance": "x:1"}, **labels)
+    items = []
+    for channel in channels:
+        items.append(note(channel, fired + 1, [alert("DiskLow", starts=fired, **labels)],
+                          group="disk"))
+        items.append(note(channel, resolved + 1, [alert("DiskLow", "resolved", fired, resolved,
+                                                        **labels)], group="disk"))
+    return items
+
+
+class RepeatsTest(unittest.TestCase):
+    """repeats.py: storms, and at most one notification per incident alert
+    and channel within its repeat interval."""
+
+    def score(self, items, truth=TWICE):
+        return score.score(truth, numbered(items), dict(TIMING, drain_end=T0 + 200))
+
+    def test_a_new_incident_of_the_same_alert_is_a_new_notification_not_a_storm(self):
+        items = (disk_episode(("webhook", "slack"), T0 + 12, T0 + 31)
+                 + disk_episode(("webhook", "slack"), T0 + 47, T0 + 61))
+        result = self.score(items)
+        self.assertEqual(result["storms"], [])
+        self.assertEqual(result["repeated"], [])
+        self.assertEqual(result["max_per_incident_per_repeat"]["slack"]["max"], 1)
+        self.assertTrue(result["pass"], result["reasons"])
+
+    def test_the_same_firing_alerts_again_within_the_repeat_interval_are_a_storm(self):
+        items = disk_episode(("webhook", "slack"), T0 + 12, T0 + 31)
+        again = copy.deepcopy(items[0])
+        again["time"] += 5
+        result = self.score(items + [again] + disk_episode(("webhook", "slack"), T0 + 47, T0 + 61))
+        self.assertEqual(len(result["storms"]), 1)
+        self.assertFalse(result["pass"])
+
+    def test_a_flap_within_one_incident_is_notified_twice(self):
+        # Fires, resolves and fires again (a new start) within incident 1.
+        items = (disk_episode(("webhook", "slack"), T0 + 12, T0 + 20)
+                 + disk_episode(("webhook", "slack"), T0 + 22, T0 + 31)
+                 + disk_episode(("webhook", "slack"), T0 + 47, T0 + 61))
+        result = self.score(items)
+        self.assertEqual(result["storms"], [])
+        self.assertEqual({(r["incident"], r["channel"], r["count"]) for r in result["repeated"]},
+                         {("i01", "webhook", 2), ("i01", "slack", 2)})
+        self.assertFalse(result["pass"])
+        self.assertTrue(any("i01" in r and "2 times on slack" in r for r in result["reasons"]))
+
+    def test_two_alerts_for_one_incident_fail_in_one_message_or_two(self):
+        # One damaged archive raising two alerts of different labels.
+        first = alert("DiskLow", starts=T0 + 12, instance="x:1", check="scrub")
+        second = alert("DiskLow", starts=T0 + 13, instance="x:1", integrity="failed")
+        for case, items in {
+                "one message": [note("webhook", T0 + 14, [first, second], group="a"),
+                                note("slack", T0 + 14, [first, second], group="a")],
+                "two messages": [note("slack", T0 + 13, [first], group="a"),
+                                 note("slack", T0 + 16, [first, second], group="a")]}.items():
+            with self.subTest(case=case):
+                result = self.score(items + disk_episode(("webhook", "slack"), T0 + 47, T0 + 61))
+                self.assertIn(("i01", "slack", 2), {(r["incident"], r["channel"], r["count"])
+                                                    for r in result["repeated"]})
+                self.assertFalse(result["pass"])
+
+    def test_a_webhook_group_resent_as_it_grows_fails_a_chat_group_does_not(self):
+        # A grouped route: the first incident's alert is sent again when the
+        # second's joins its group. Slack shows it as context; a webhook
+        # consumer receives it a second time.
+        one = alert("DiskLow", starts=T0 + 12, instance="x:1", volume="a")
+        two = alert("DiskLow", starts=T0 + 47, instance="x:1", volume="b")
+        for channel, repeated in (("slack", []), ("webhook", [("i01", "webhook", 2)])):
+            with self.subTest(channel=channel):
+                items = [note(channel, T0 + 13, [one], group="disk"),
+                         note(channel, T0 + 48, [one, two], group="disk")]
+                result = self.score(items)
+                self.assertEqual([(r["incident"], r["channel"], r["count"])
+                                  for r in result["repeated"]], repeated)
+
+
+ESCALATION = {"delay_s": 30.0, "latency_s": 2.0, "repeat_interval_s": 60.0,
+              "channels": ["slack", "email"]}
+# A critical outage of 60 s (escalated after 30 s) and one of 20 s (never).
+OUTAGES = {"scenario": "synthetic", "seed": 7, "compression": 240.0, "incidents": [
+    {"id": "i01", "kind": "db_unreadable", "injected": True, "wall_start": T0 + 10,
+     "wall_end": T0 + 70, "alerts": [{"alertname": "RunFailed", "labels": {}}]},
+    {"id": "i02", "kind": "db_unreadable", "injected": True, "wall_start": T0 + 100,
+     "wall_end": T0 + 120, "alerts": [{"alertname": "RunFailed", "labels": {}}]}]}
+
+
+def outage(fired, resolved):
+    labels = {"instance": "x:1"}
+    items = []
+    for channel in ("webhook", "slack", "email"):
+        items.append(note(channel, fired + 0.5, [alert("RunFailed", starts=fired, **labels)],
+                          group="outage"))
+        items.append(note(channel, resolved + 0.5,
+                          [alert("RunFailed", "resolved", fired, resolved, **labels)],
+                          group="outage"))
+    return items
+
+
+def escalated(t, resolved=None, channels=("slack", "email", "webhook")):
+    """An escalation of the outage alert notified at t (and resolved)."""
+    items = []
+    for channel in channels:
+        receiver = "webhook" if channel == "webhook" else "escalation"
+        for status, when in (("firing", t), ("resolved", resolved)):
+            if when is None:
+                continue
+            item = note(channel, when, [alert("RunFailed", status, t - 0.5,
+                                              when if status == "resolved" else None,
+                                              instance="x:1")],
+                        receiver=receiver, group="escalation", repeat=60.0)
+            item["escalation"] = True
+            items.append(item)
+    return items
+
+
+class EscalationTest(unittest.TestCase):
+    """escalation.py: a critical incident longer than the delay reaches the
+    escalation receiver once, after the delay; nothing reaches it earlier."""
+
+    def score(self, items):
+        return score.score(OUTAGES, numbered(items),
+                           dict(TIMING, drain_end=T0 + 200, escalation=ESCALATION))
+
+    def base(self):
+        return outage(T0 + 12, T0 + 71) + outage(T0 + 102, T0 + 121)
+
+    def test_an_escalation_after_the_delay_passes(self):
+        result = self.score(self.base() + escalated(T0 + 43, T0 + 72))
+        esc = result["escalation"]
+        self.assertEqual((esc["precision"], esc["recall"], esc["expected"]), (1.0, 1.0, 1))
+        self.assertTrue(result["pass"], result["reasons"])
+        # Escalations are not counted as the incident's own notifications.
+        self.assertEqual(result["repeated"], [])
+        self.assertIn("| 100% (3) | 100% (1/1) |", report.markdown([result]))
+
+    def test_an_early_escalation_fails_precision_and_recall(self):
+        # What a route's timer did when the alert joined an escalation
+        # group that already existed: a few minutes after it fired.
+        result = self.score(self.base() + escalated(T0 + 17, T0 + 72))
+        esc = result["escalation"]
+        self.assertEqual(esc["precision"], 0.0)
+        self.assertEqual(esc["recall"], 0.0)
+        self.assertFalse(result["pass"])
+        self.assertTrue(any("unexplained escalation" in r for r in result["reasons"]))
+
+    def test_a_missing_escalation_fails_recall(self):
+        result = self.score(self.base() + escalated(T0 + 43, T0 + 72, channels=("slack",)))
+        self.assertEqual(result["escalation"]["missed"][0]["channels"], ["email"])
+        self.assertEqual(result["escalation"]["recall"], 0.0)
+        self.assertFalse(result["pass"])
+
+    def test_escalating_an_incident_shorter_than_the_delay_fails(self):
+        result = self.score(self.base() + escalated(T0 + 43, T0 + 72)
+                            + escalated(T0 + 133, T0 + 140))
+        self.assertEqual(len(result["escalation"]["unexplained"]), 3)
+        self.assertFalse(result["pass"])
+
+    def test_an_incident_is_escalated_once_and_resolved(self):
+        twice = self.base() + escalated(T0 + 43, T0 + 72) + escalated(T0 + 50)
+        result = self.score(twice)
+        self.assertEqual({r["channel"] for r in result["escalation"]["repeated"]},
+                         {"slack", "email", "webhook"})
+        self.assertFalse(result["pass"])
+        result = self.score(self.base() + escalated(T0 + 43))
+        self.assertEqual({u["channel"] for u in result["escalation"]["unresolved"]},
+                         {"slack", "email", "webhook"})
+        self.assertFalse(result["pass"])
+
+
 class RunnerTest(unittest.TestCase):
     def test_the_drain_lasts_until_every_resolution_is_due(self):
         due = score.resolution_due(TRUTH["incidents"][1], TRUTH["incidents"][1]["alerts"][0],
@@ -623,32 +831,14 @@ class RunnerTest(unittest.TestCase):
 
 
 # ---------------------------------------------------------------------------
-# The short scenario through the real binaries.
+# The short scenario through the real binaries (the outages scenario:
+# test_alert_quality_outages.py).
 
-class ShortScenarioTest(unittest.TestCase):
-    """scenarios/short.yml, seeds 1 and 2: 100% recall and precision, no
-    storm, every resolution sent."""
+class ShortScenarioTest(scenario_case.ScenarioCase):
+    """scenarios/short.yml, seeds 1 and 2: every score at 100%, no storm,
+    every resolution sent."""
 
-    def run_seed(self, seed):
-        out = tempfile.mkdtemp(prefix="pe-aq-short-%d-" % seed)
-        started = time.time()
-        result = aq_run.ScenarioRun(SHORT, ARGS.binary, out, seed=seed,
-                                    log=lambda text: None).execute()
-        print("\n%s (%.0f s)" % (report.headline(result), time.time() - started),
-              file=sys.stderr)
-        if result["pass"]:
-            shutil.rmtree(out, ignore_errors=True)
-        why = "results kept in %s\n%s" % (out, "\n".join(report.why(result)))
-        self.assertEqual(result["incidents"]["not_injected"], [], why)
-        self.assertEqual(result["missed"], [], why)
-        self.assertEqual(result["recall"], 1.0, why)
-        self.assertEqual(result["unexplained"], [], why)
-        self.assertEqual(result["precision"], 1.0, why)
-        self.assertEqual(result["storms"], [], why)
-        self.assertEqual(result["resolutions"]["missing"], [], why)
-        self.assertEqual(result["resolutions"]["not_due"], [], why)
-        self.assertTrue(result["pass"], why)
-        self.assertGreaterEqual(result["incidents"]["injected"], 10)
+    SCENARIO = SHORT
 
     def test_seed_1(self):
         self.run_seed(1)

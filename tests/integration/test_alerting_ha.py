@@ -364,9 +364,11 @@ class ClusterDeduplicationTest(unittest.TestCase):
         return [m for _, m in self.smtp_sink.received() if GROUP_TITLE in m["Subject"]]
 
     def webhook_posts(self):
+        """The webhook's messages about the failed run (one group per alert:
+        its group labels are the alert's)."""
         return [body for _, body in self.http_sink.posts(local_am.WEBHOOK_PATH)
-                if body["groupLabels"] == {"alertname": "PipelineRunFailed",
-                                           "project": PROJECT}]
+                if body["groupLabels"].get("alertname") == "PipelineRunFailed"
+                and body["groupLabels"].get("run_id") == RUN_ID]
 
     def firing_in_prometheus(self, api):
         return [a for a in get_json(api + "alerts")["data"]["alerts"]

@@ -35,7 +35,7 @@ ARGS = lib.parse_args()
 sys.path.insert(0, os.path.join(ARGS.source_dir, "scripts"))
 import local_alertmanager as local_am  # noqa: E402  (scripts/, shared with the demo)
 import notification_sinks as sinks  # noqa: E402
-from alert_quality import routing  # noqa: E402  (one matcher model)
+from alert_quality import durations, routing  # noqa: E402  (one matcher model)
 from local_alertmanager import substitute  # noqa: E402
 
 AM_DIR = os.path.join(ARGS.source_dir, "alertmanager")
@@ -183,7 +183,7 @@ class ConfigurationTest(unittest.TestCase):
         result = amtool("check-config", CONFIG)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("SUCCESS", result.stdout)
-        self.assertRegex(result.stdout, r"- 5 inhibit rules")
+        self.assertRegex(result.stdout, r"- 7 inhibit rules")
         self.assertRegex(result.stdout, r"- 4 receivers")
 
     def test_secrets_are_only_read_from_files(self):
@@ -215,17 +215,33 @@ class ConfigurationTest(unittest.TestCase):
                                       "%s %s" % (receiver["name"], key))
         self.assertEqual(integrations, 6)
 
-    def test_escalation_route_waits_per_alert_and_continues(self):
+    def test_escalation_is_routed_by_the_rules_escalation_alert_not_a_timer(self):
+        # The delay is PipelineAlertEscalated's `for` (rules/): no route
+        # waits for it, so Alertmanager's group history cannot shorten it.
         config = load_yaml_config()
         if config is None:
             self.skipTest("python3-yaml is not installed")
         routes = [r for r in config["route"]["routes"] if r.get("receiver") == "escalation"]
         self.assertEqual(len(routes), 1)
         escalation = routes[0]
-        self.assertEqual(escalation["matchers"], ['severity="critical"'])
-        self.assertIs(escalation["continue"], True)
+        self.assertEqual(escalation["matchers"], ['alertname="PipelineAlertEscalated"'])
+        self.assertNotIn("continue", escalation)
         self.assertEqual(escalation["group_by"], ["..."])
-        self.assertEqual(escalation["group_wait"], "2h")
+        self.assertNotIn("group_wait", escalation)
+        for path, route in routing.all_routes(config["route"]):
+            with self.subTest(route=path):
+                self.assertLessEqual(durations.seconds(route.get("group_wait", "30s")),
+                                     30)
+
+    def test_the_webhook_gets_one_group_per_alert(self):
+        config = load_yaml_config()
+        if config is None:
+            self.skipTest("python3-yaml is not installed")
+        webhook = config["route"]["routes"][0]
+        self.assertEqual(webhook["receiver"], "webhook")
+        self.assertEqual(webhook["group_by"], ["..."])
+        self.assertIs(webhook["continue"], True)
+        self.assertNotIn("matchers", webhook)
 
 
 class RoutingTableTest(unittest.TestCase):
@@ -259,20 +275,27 @@ class RoutingTableTest(unittest.TestCase):
                 final = ends[-1]
                 self.assertEqual((final["group_interval"], final["repeat_interval"]),
                                  (case.group_interval, case.repeat_interval))
-                self.assertEqual(final["group_by"], ["alertname", "project"])
+                # Slack and email group by alert and project; the webhook
+                # and the escalation receiver get one group per alert.
+                self.assertEqual(final["group_by"],
+                                 ["..."] if final["receiver"] == "escalation"
+                                 else ["alertname", "project"])
+                self.assertEqual(ends[0]["group_by"], ["..."])
 
-    def test_a_critical_alert_escalates_after_two_hours_warnings_never(self):
+    def test_only_escalations_reach_the_escalation_receiver(self):
         config = load_yaml_config()
         if config is None:
             self.skipTest("python3-yaml is not installed")
         for case in self.cases:
             labels = labels_of(case)
             with self.subTest(case=case):
-                ends = {s["receiver"]: s for s in route_alert(config["route"], labels)}
-                if labels.get("severity") == "critical":
-                    self.assertEqual(ends["escalation"]["group_wait"], "2h")
+                receivers = [s["receiver"] for s in route_alert(config["route"], labels)]
+                if labels["alertname"] == "PipelineAlertEscalated":
+                    self.assertEqual(receivers, ["webhook", "escalation"])
                 else:
-                    self.assertNotIn("escalation", ends)
+                    self.assertNotIn("escalation", receivers)
+        self.assertTrue([c for c in self.cases
+                         if labels_of(c)["alertname"] == "PipelineAlertEscalated"])
 
 
 def inhibited_by_model(rules, source, target):
@@ -436,6 +459,75 @@ class TemplateRenderTest(unittest.TestCase):
         self.assertIn(RUNBOOK + "pipelinerunfailed", links.hrefs)
         self.assertIn("http://alertmanager.example.org:9093", links.hrefs)
 
+    def crowded(self):
+        """A stall group as Alertmanager keeps it after an outage: 12 stalls
+        firing (the newest started last), 16 resolved long ago and still
+        re-sent by Prometheus, and the one that just resolved."""
+        def stall(run, status, starts, ends):
+            return {"status": status,
+                    "labels": {"alertname": "PipelineRunStalled", "severity": "warning",
+                               "scope": "run", "project": "acme", "run_id": run},
+                    "annotations": {"description": "Run %s is stalled." % run},
+                    "startsAt": starts, "endsAt": ends, "generatorURL": "http://x",
+                    "fingerprint": run}
+        firing = [stall("firing-%02d" % i, "firing", "2026-12-03T10:%02d:00Z" % i,
+                        "0001-01-01T00:00:00Z") for i in range(12)]
+        old = [stall("old-%02d" % i, "resolved", "2026-12-03T08:00:00Z",
+                     "2026-12-03T09:%02d:00Z" % i) for i in range(16)]
+        new = [stall("just-resolved", "resolved", "2026-12-03T10:30:00Z",
+                     "2026-12-03T10:59:00Z")]
+        data = {"receiver": "slack", "status": "firing", "externalURL": "http://am:9093",
+                "groupLabels": {"alertname": "PipelineRunStalled", "project": "acme"},
+                "commonLabels": {"alertname": "PipelineRunStalled", "project": "acme",
+                                 "severity": "warning", "scope": "run"},
+                "commonAnnotations": {}, "alerts": old + firing + new}
+        tmp = tempfile.mkdtemp(prefix="pe-am-crowded-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        path = os.path.join(tmp, "crowded.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        return path
+
+    def test_what_changed_comes_first_and_old_resolutions_never_crowd_it_out(self):
+        path = self.crowded()
+        text = render("pipeline.slack.text", path)
+        runs = re.findall(r"run `([^`]+)`", text)
+        # The 10 newest firing, newest first; then the one just resolved,
+        # then the 9 newest of the old ones.
+        self.assertEqual(runs[:10], ["firing-%02d" % i for i in range(11, 1, -1)])
+        self.assertEqual(runs[10:], ["just-resolved"] + ["old-%02d" % i for i in range(15, 6, -1)])
+        self.assertIn("_Showing the 10 newest of 12 firing alerts;", text)
+        self.assertIn("*Resolved (17, the 10 newest shown):*", text)
+        # Email shows every alert, in the same order.
+        for template, kind in (("pipeline.email.text", "text"), ("pipeline.email.html", "html")):
+            with self.subTest(template=template):
+                out = render(template, path, kind)
+                runs = re.findall(r"(firing-\d\d|just-resolved|old-\d\d)", out)
+                runs = [r for i, r in enumerate(runs) if r not in runs[:i]]
+                self.assertEqual(runs, ["firing-%02d" % i for i in range(11, -1, -1)]
+                                 + ["just-resolved"] + ["old-%02d" % i for i in range(15, -1, -1)])
+
+    def test_an_escalation_shows_the_name_of_the_alert_it_escalates(self):
+        tmp = tempfile.mkdtemp(prefix="pe-am-escalated-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        path = os.path.join(tmp, "escalated.json")
+        labels = {"alertname": "PipelineAlertEscalated", "severity": "critical",
+                  "escalated_alertname": "PipelineRunFailed", "project": "acme",
+                  "run_id": "r-1", "step": "compile"}
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"receiver": "escalation", "status": "firing", "externalURL": "http://am",
+                       "groupLabels": labels, "commonLabels": labels, "commonAnnotations": {},
+                       "alerts": [{"status": "firing", "labels": labels, "annotations": {},
+                                   "startsAt": "2026-12-03T10:00:00Z",
+                                   "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "x",
+                                   "fingerprint": "1"}]}, f)
+        self.assertEqual(render("pipeline.slack.title", path),
+                         "[FIRING:1] PipelineRunFailed, project acme, run r-1")
+        text = render("pipeline.slack.text", path)
+        self.assertIn("• *PipelineRunFailed* · run `r-1`", text)
+        self.assertIn("Failed step: `compile`", text)
+        self.assertIn("- PipelineRunFailed (critical)", render("pipeline.email.text", path))
+
     def test_grafana_base_url_is_edited_in_one_place(self):
         tmp = tempfile.mkdtemp(prefix="pe-am-tmpl-")
         self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
@@ -490,16 +582,13 @@ class ShippedConfigurationTest(unittest.TestCase):
 SLACK_SECRET_PATH = local_am.SLACK_PATH
 SMTP_SECRET = local_am.SMTP_PASSWORD
 WEBHOOK_SECRET = local_am.WEBHOOK_TOKEN
-ESCALATION_DELAY_S = 6
 
 
 def make_test_config(directory, http_sink, smtp_sink):
     """A copy of alertmanager.yml in directory whose receivers are the sinks
     (scripts/local_alertmanager.py), with fast timings: first notification
-    after 1s, changes after 1s; the escalation delay (2h) becomes a few
-    seconds."""
+    after 1s, changes after 1s."""
     def fast(text):
-        text = substitute(text, r"(?m)^(\s*group_wait:) 2h$", r"\1 %ds" % ESCALATION_DELAY_S, 1)
         text = substitute(text, r"(?m)^(\s*group_wait:) 30s$", r"\1 1s", 1)
         return substitute(text, r"(?m)^(\s*group_interval:) \S+$", r"\1 1s")
     return local_am.write_local_config(directory, http_sink.url(), smtp_sink.address, fast)
@@ -807,31 +896,69 @@ class RunningAlertmanagerTest(unittest.TestCase):
             and any(b["status"] == "resolved" for _, b in self.http_sink.posts("/webhook")),
             timeout=30, message="resolved notifications", daemon=self.daemon)
 
-    # -- escalation -------------------------------------------------------
+    # -- escalation and the webhook ----------------------------------------
 
-    def test_critical_alert_still_firing_after_the_delay_is_escalated(self):
-        started = time.monotonic()
-        self.post(run_alert("PipelineRunFailed", "critical", "r1"),
-                  run_alert("PipelineRunPartial", "warning", "r2"))
-        # A critical alert that resolves before the delay is never escalated.
-        short_lived = run_alert("PipelineRunFailed", "critical", "r3")
-        self.post(short_lived)
+    def test_an_escalation_reaches_the_escalation_receiver_and_a_critical_alert_never(self):
+        # The rules decide when to escalate (PipelineAlertEscalated, after
+        # 2h of firing without a break): a critical alert itself, however
+        # long it fires and however often it resolves and fires again,
+        # never reaches the escalation receiver.
+        failed = run_alert("PipelineRunFailed", "critical", "r1")
+        self.post(failed)
         time.sleep(1.5)
-        self.post(resolved(short_lived))
-
-        lib.wait_until(lambda: self.slack_messages("#pipeline-oncall"), timeout=30,
-                       message="escalation", daemon=self.daemon)
-        self.assertGreaterEqual(time.monotonic() - started, ESCALATION_DELAY_S - 1)
-        time.sleep(3)  # let any other escalation arrive
+        self.post(resolved(failed))
+        time.sleep(1.5)
+        self.post(run_alert("PipelineRunFailed", "critical", "r1"))
+        escalated = alert("PipelineAlertEscalated", "critical", scope="run",
+                          escalated_alertname="PipelineRunFailed", job=JOB,
+                          instance=EXPORTER_A, project="acme", run_id="r2", phase="build",
+                          step="compile", reason="boom")
+        self.post(escalated)
+        lib.wait_until(lambda: self.slack_messages("#pipeline-oncall")
+                       and [m for _, m in self.smtp_sink.received()
+                            if m["To"] == "pipeline-oncall@example.org"],
+                       timeout=30, message="the escalation", daemon=self.daemon)
+        time.sleep(3)  # let anything else arrive
         messages = self.slack_messages("#pipeline-oncall")
+        # The escalated alert's own name, under an ESCALATED title.
         self.assertEqual(self.notified_alert_keys(m["attachments"][0]["text"] for m in messages),
-                         {("PipelineRunFailed", "r1")})
-        self.assertTrue(all(m["attachments"][0]["title"].startswith("ESCALATED: [FIRING:1]")
-                            for m in messages))
+                         {("PipelineRunFailed", "r2")})
+        self.assertEqual([m["attachments"][0]["title"] for m in messages],
+                         ["ESCALATED: [FIRING:1] PipelineRunFailed, project acme, run r2"])
         escalation_mail = [m for _, m in self.smtp_sink.received()
                            if m["To"] == "pipeline-oncall@example.org"]
         self.assertEqual([m["Subject"] for m in escalation_mail],
-                         ["ESCALATED: [FIRING:1] PipelineRunFailed, project acme, run r1"])
+                         ["ESCALATED: [FIRING:1] PipelineRunFailed, project acme, run r2"])
+        self.assertIn("- PipelineRunFailed (critical)",
+                      escalation_mail[0].get_body(preferencelist=("plain",)).get_content())
+        # Not the usual channel, nor its email; the webhook gets it as it is.
+        self.assertNotIn(("PipelineRunFailed", "r2"), self.notified_alert_keys(
+            m["attachments"][0]["text"] for m in self.slack_messages("#pipeline-alerts")))
+        self.assertFalse([m for _, m in self.smtp_sink.received()
+                          if m["To"] == "pipeline-team@example.org" and "r2" in m["Subject"]])
+        webhook = [a["labels"] for _, body in self.http_sink.posts("/webhook")
+                   for a in body["alerts"] if a["labels"]["alertname"] == "PipelineAlertEscalated"]
+        self.assertEqual([(l["escalated_alertname"], l["run_id"]) for l in webhook],
+                         [("PipelineRunFailed", "r2")])
+
+    def test_the_webhook_gets_each_alert_once_however_its_group_grows(self):
+        # Three stalls of one project, one after the other: Slack groups
+        # them (and lists the earlier ones again as the group grows); the
+        # webhook gets three messages of one alert each, and none again.
+        for run in ("s1", "s2", "s3"):
+            self.post(run_alert("PipelineRunStalled", "warning", run))
+            time.sleep(2.5)
+        lib.wait_until(lambda: len(self.http_sink.posts("/webhook")) >= 3,
+                       timeout=30, message="three webhook messages", daemon=self.daemon)
+        time.sleep(3)  # group_interval is 1s here: any resend would be in
+        bodies = [body for _, body in self.http_sink.posts("/webhook")]
+        self.assertEqual([[a["labels"]["run_id"] for a in b["alerts"]] for b in bodies],
+                         [["s1"], ["s2"], ["s3"]])
+        slack = [m["attachments"][0]["text"] for m in self.slack_messages("#pipeline-alerts")]
+        self.assertGreaterEqual(len(slack), 2)
+        self.assertEqual(self.notified_alert_keys(slack[-1:]),
+                         {("PipelineRunStalled", "s1"), ("PipelineRunStalled", "s2"),
+                          ("PipelineRunStalled", "s3")})
 
 
 if __name__ == "__main__":
