@@ -175,8 +175,10 @@ class RuleScalingTest(unittest.TestCase):
 
     def test_known_shipped_thresholds(self):
         _, _, alerts = scale.write_scaled_rules(RULES_DIR, self.tmp, F)
-        self.assertIn("> 7.5", alerts["PipelineRunStalled"]["expr"])
-        self.assertIn("> 15", alerts["PipelineRunNotStarted"]["expr"])
+        self.assertIn(") > 7\n", alerts["PipelineRunStalled"]["expr"])
+        self.assertEqual(alerts["PipelineRunStalled"]["for"], "500ms")
+        self.assertEqual(alerts["PipelineRunStalled"]["keep_firing_for"], "2500ms")
+        self.assertIn("> 14.5", alerts["PipelineRunNotStarted"]["expr"])
         self.assertEqual(alerts["PipelineAlertEscalated"]["for"], "30s")
         self.assertEqual(alerts["PipelineExporterDown"]["for"], "1250ms")
         self.assertIn("[7500ms]", alerts["PipelineArchivalFailing"]["expr"])

@@ -220,7 +220,8 @@ class ConventionsTest(unittest.TestCase):
                 literal = re.fullmatch(r"`(.+)`", cells[3])
                 self.assertIsNotNone(literal, cells[3])
                 literal = literal.group(1).replace("\\|", "|")
-                rule_text = "%s\nfor: %s" % (rule["expr"], rule.get("for", "0s"))
+                rule_text = "%s\nfor: %s\nkeep_firing_for: %s" % (
+                    rule["expr"], rule.get("for", "0s"), rule.get("keep_firing_for", "0s"))
                 self.assertIn(literal, rule_text)
             seen.add(current)
         self.assertEqual(seen, set(rules), "every alert has a row")
