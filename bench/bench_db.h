@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/sim/bulk_load.h"
+#include "tools/sim/bulk_load.h"
 
 namespace bench {
 

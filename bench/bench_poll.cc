@@ -21,7 +21,7 @@
 #include "bench/bench_db.h"
 #include "exporter/collector/poller.h"
 #include "exporter/common/log.h"
-#include "exporter/sim/active_runs.h"
+#include "tools/sim/active_runs.h"
 
 namespace {
 

@@ -8,19 +8,11 @@
 #include "exporter/common/log.h"
 #include "exporter/config/load.h"
 #include "exporter/http/web_config.h"
-#include "exporter/sim/db_shape_main.h"
-#include "exporter/sim/sim_main.h"
 
 namespace pe {
 
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && args.front() == "simulate") {
-    return sim::Main({args.begin() + 1, args.end()});
-  }
-  if (!args.empty() && args.front() == "db-shape") {
-    return sim::DbShapeMain({args.begin() + 1, args.end()});
-  }
   // --check-config: validate everything the daemon would load, then exit.
   bool check_only = false;
   std::erase_if(args, [&](const std::string& arg) {

@@ -3,11 +3,9 @@
 
 namespace pe {
 
-// The whole command line: `pipeline_exporter [flags]` runs the daemon,
-// `pipeline_exporter simulate [flags]` the orchestrator simulator,
-// `pipeline_exporter db-shape --db PATH` reports a state database's shape.
-// Returns the exit status: 0, 1 on a runtime failure, 2 on a usage or
-// configuration error.
+// The daemon's command line: `pipeline_exporter [flags]` (the tools'
+// subcommands, `simulate` and `db-shape`, are tools/sim's: main.cc).
+// Returns the exit status: 0, 2 on a usage, configuration or start-up error.
 int Main(int argc, char** argv);
 
 }  // namespace pe

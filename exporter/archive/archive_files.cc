@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/archive/run_id_path.h"
+#include "exporter/common/run_id_path.h"
 #include "exporter/common/unique_fd.h"
 
 namespace pe {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "exporter/archive/manifest.h"
-#include "exporter/archive/sha256.h"
 #include "exporter/archive/zip_handles.h"
+#include "exporter/common/sha256.h"
 #include "exporter/common/unique_fd.h"
 
 namespace pe {

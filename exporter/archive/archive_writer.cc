@@ -19,9 +19,9 @@
 #include "exporter/archive/hashing_source.h"
 #include "exporter/archive/manifest.h"
 #include "exporter/archive/open_beneath.h"
-#include "exporter/archive/run_id_path.h"
 #include "exporter/archive/tree_walk.h"
 #include "exporter/archive/zip_handles.h"
+#include "exporter/common/run_id_path.h"
 #include "exporter/common/unique_fd.h"
 
 namespace pe {

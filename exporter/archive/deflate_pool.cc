@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "exporter/archive/open_beneath.h"
-#include "exporter/archive/sha256.h"
+#include "exporter/common/sha256.h"
 
 namespace pe {
 namespace {

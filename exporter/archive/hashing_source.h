@@ -11,7 +11,7 @@
 
 #include "exporter/archive/archive_writer.h"
 #include "exporter/archive/deflate_pool.h"
-#include "exporter/archive/sha256.h"
+#include "exporter/common/sha256.h"
 #include "exporter/common/status.h"
 #include "exporter/common/unique_fd.h"
 

@@ -7,7 +7,13 @@
 #include <utility>
 
 #include "exporter/common/status.h"
-#include "exporter/config/config.h"
+
+namespace pe {
+
+// How log lines are written (log.format: "logfmt" or "json").
+enum class LogFormat { kLogfmt, kJson };
+
+}  // namespace pe
 
 // Structured logging to stderr in logfmt or JSON, through spdlog:
 //   ts=2026-11-23T10:11:12.345Z level=info msg="poll failed" db=x err="..."

@@ -7,7 +7,6 @@
 
 #include "exporter/common/log.h"
 #include "exporter/common/status.h"
-#include "exporter/config/config.h"
 
 // Internal to the logger: how one log line is rendered. Pure functions, so
 // the exact bytes can be tested.

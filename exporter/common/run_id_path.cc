@@ -1,4 +1,4 @@
-#include "exporter/archive/run_id_path.h"
+#include "exporter/common/run_id_path.h"
 
 #include <cstdio>
 #include <string>

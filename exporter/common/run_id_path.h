@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_ARCHIVE_RUN_ID_PATH_H_
-#define PIPELINE_EXPORTER_ARCHIVE_RUN_ID_PATH_H_
+#ifndef PIPELINE_EXPORTER_COMMON_RUN_ID_PATH_H_
+#define PIPELINE_EXPORTER_COMMON_RUN_ID_PATH_H_
 
 #include <cstddef>
 #include <string_view>
@@ -18,4 +18,4 @@ Status ValidateRunIdForPath(std::string_view run_id);
 
 }  // namespace pe
 
-#endif  // PIPELINE_EXPORTER_ARCHIVE_RUN_ID_PATH_H_
+#endif  // PIPELINE_EXPORTER_COMMON_RUN_ID_PATH_H_

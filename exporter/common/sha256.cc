@@ -1,4 +1,4 @@
-#include "exporter/archive/sha256.h"
+#include "exporter/common/sha256.h"
 
 #include <algorithm>
 #include <atomic>

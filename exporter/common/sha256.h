@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_ARCHIVE_SHA256_H_
-#define PIPELINE_EXPORTER_ARCHIVE_SHA256_H_
+#ifndef PIPELINE_EXPORTER_COMMON_SHA256_H_
+#define PIPELINE_EXPORTER_COMMON_SHA256_H_
 
 #include <array>
 #include <cstddef>
@@ -46,4 +46,4 @@ class Sha256 {
 
 }  // namespace pe
 
-#endif  // PIPELINE_EXPORTER_ARCHIVE_SHA256_H_
+#endif  // PIPELINE_EXPORTER_COMMON_SHA256_H_

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-namespace pe {
+#include "exporter/common/log.h"
 
-enum class LogFormat { kLogfmt, kJson };
+namespace pe {
 
 // The exporter's whole configuration. Every field has a dotted key
 // ("state.poll-interval") that is both a YAML path in --config.file and a

@@ -6,7 +6,7 @@
 #include <memory>
 #include <utility>
 
-#include "exporter/archive/sha256.h"
+#include "exporter/common/sha256.h"
 
 namespace pe {
 namespace {

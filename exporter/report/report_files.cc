@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "exporter/archive/run_id_path.h"
+#include "exporter/common/run_id_path.h"
 #include "exporter/report/atomic_file.h"
 #include "exporter/report/report_html.h"
 #include "exporter/report/report_json.h"

@@ -11,8 +11,8 @@
 
 #include "exporter/archive/archive_files.h"
 #include "exporter/archive/archive_verify.h"
-#include "exporter/archive/run_id_path.h"
 #include "exporter/common/log.h"
+#include "exporter/common/run_id_path.h"
 #include "exporter/worker/iso_time.h"
 #include "exporter/worker/json_fields.h"
 #include "exporter/worker/worker_event.h"

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "exporter/archive/archive_files.h"
-#include "exporter/archive/run_id_path.h"
+#include "exporter/common/run_id_path.h"
 #include "exporter/worker/iso_time.h"
 #include "exporter/worker/worker_schema.h"
 

@@ -4,7 +4,7 @@
 #include <zip.h>
 
 #include "exporter/archive/archive_writer.h"
-#include "exporter/archive/sha256.h"
+#include "exporter/common/sha256.h"
 #include "tests/archive/archive_test_util.h"
 #include "tests/support/temp_dir.h"
 

@@ -14,7 +14,7 @@
 
 #include "exporter/archive/archive_files.h"
 #include "exporter/archive/archive_verify.h"
-#include "exporter/archive/sha256.h"
+#include "exporter/common/sha256.h"
 #include "tests/archive/archive_test_util.h"
 #include "tests/support/temp_dir.h"
 

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "exporter/sim/contract_db.h"
 #include "exporter/state/contract_schema.h"
 #include "exporter/state/run_model.h"
 #include "tests/support/temp_dir.h"
+#include "tools/sim/contract_db.h"
 
 namespace pe {
 namespace {

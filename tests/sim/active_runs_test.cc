@@ -1,4 +1,4 @@
-#include "exporter/sim/active_runs.h"
+#include "tools/sim/active_runs.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -6,9 +6,9 @@
 #include <chrono>
 #include <string>
 
-#include "exporter/sim/bulk_load.h"
 #include "tests/support/sql_query.h"
 #include "tests/support/temp_dir.h"
+#include "tools/sim/bulk_load.h"
 
 namespace pe::sim {
 namespace {

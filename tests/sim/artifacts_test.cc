@@ -1,4 +1,4 @@
-#include "exporter/sim/artifacts.h"
+#include "tools/sim/artifacts.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>

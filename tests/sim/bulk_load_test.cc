@@ -1,4 +1,4 @@
-#include "exporter/sim/bulk_load.h"
+#include "tools/sim/bulk_load.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -9,9 +9,9 @@
 #include <string>
 
 #include "exporter/common/timestamp.h"
-#include "exporter/sim/run_id.h"
 #include "tests/support/sql_query.h"
 #include "tests/support/temp_dir.h"
+#include "tools/sim/run_id.h"
 
 namespace pe::sim {
 namespace {

@@ -1,4 +1,4 @@
-#include "exporter/sim/contract_db.h"
+#include "tools/sim/contract_db.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "exporter/sim/db_shape.h"
+#include "tools/sim/db_shape.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "exporter/sim/bulk_load.h"
-#include "exporter/sim/catalog.h"
-#include "exporter/sim/db_shape_main.h"
-#include "exporter/sim/sim_flags.h"
 #include "tests/support/temp_dir.h"
+#include "tools/sim/bulk_load.h"
+#include "tools/sim/catalog.h"
+#include "tools/sim/db_shape_main.h"
+#include "tools/sim/sim_flags.h"
 
 namespace pe::sim {
 namespace {

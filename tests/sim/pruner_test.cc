@@ -1,4 +1,4 @@
-#include "exporter/sim/pruner.h"
+#include "tools/sim/pruner.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>

@@ -1,11 +1,11 @@
-#include "exporter/sim/rng.h"
+#include "tools/sim/rng.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 #include <vector>
 
-#include "exporter/sim/run_id.h"
+#include "tools/sim/run_id.h"
 
 namespace pe::sim {
 namespace {

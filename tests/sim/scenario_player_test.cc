@@ -1,4 +1,4 @@
-#include "exporter/sim/scenario_player.h"
+#include "tools/sim/scenario_player.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>

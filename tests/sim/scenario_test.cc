@@ -1,4 +1,4 @@
-#include "exporter/sim/scenario.h"
+#include "tools/sim/scenario.h"
 
 #include <gtest/gtest.h>
 

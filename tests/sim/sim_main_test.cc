@@ -1,4 +1,4 @@
-#include "exporter/sim/sim_main.h"
+#include "tools/sim/sim_main.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "exporter/sim/sim_flags.h"
 #include "tests/support/temp_dir.h"
+#include "tools/sim/sim_flags.h"
 
 namespace pe::sim {
 namespace {

@@ -1,4 +1,4 @@
-#include "exporter/sim/sim_time.h"
+#include "tools/sim/sim_time.h"
 
 #include <gtest/gtest.h>
 

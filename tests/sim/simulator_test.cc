@@ -1,4 +1,4 @@
-#include "exporter/sim/simulator.h"
+#include "tools/sim/simulator.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <string>
 
-#include "exporter/sim/bulk_load.h"
 #include "tests/support/fixture_db.h"
 #include "tests/support/sql_query.h"
 #include "tests/support/temp_dir.h"
+#include "tools/sim/bulk_load.h"
 
 namespace pe::sim {
 namespace {

@@ -4,9 +4,9 @@
 #include <set>
 #include <string>
 
-#include "exporter/sim/catalog.h"
-#include "exporter/sim/error_text.h"
-#include "exporter/sim/json_text.h"
+#include "tools/sim/catalog.h"
+#include "tools/sim/error_text.h"
+#include "tools/sim/json_text.h"
 
 namespace pe::sim {
 namespace {

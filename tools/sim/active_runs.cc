@@ -1,4 +1,4 @@
-#include "exporter/sim/active_runs.h"
+#include "tools/sim/active_runs.h"
 
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
@@ -7,14 +7,14 @@
 #include <utility>
 #include <vector>
 
-#include "exporter/sim/catalog.h"
-#include "exporter/sim/contract_db.h"
-#include "exporter/sim/contract_writer.h"
-#include "exporter/sim/event_kind.h"
-#include "exporter/sim/json_text.h"
-#include "exporter/sim/rng.h"
-#include "exporter/sim/run_id.h"
-#include "exporter/sim/sim_time.h"
+#include "tools/sim/catalog.h"
+#include "tools/sim/contract_db.h"
+#include "tools/sim/contract_writer.h"
+#include "tools/sim/event_kind.h"
+#include "tools/sim/json_text.h"
+#include "tools/sim/rng.h"
+#include "tools/sim/run_id.h"
+#include "tools/sim/sim_time.h"
 
 namespace pe::sim {
 namespace {

@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_ACTIVE_RUNS_H_
-#define PIPELINE_EXPORTER_SIM_ACTIVE_RUNS_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_ACTIVE_RUNS_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_ACTIVE_RUNS_H_
 
 #include <SQLiteCpp/Database.h>
 
@@ -38,4 +38,4 @@ Result<AdvanceResult> AdvanceActiveRuns(
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_ACTIVE_RUNS_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_ACTIVE_RUNS_H_

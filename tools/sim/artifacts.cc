@@ -1,12 +1,12 @@
-#include "exporter/sim/artifacts.h"
+#include "tools/sim/artifacts.h"
 
 #include <zlib.h>
 
 #include <fstream>
 #include <system_error>
 
-#include "exporter/sim/catalog.h"
-#include "exporter/sim/rng.h"
+#include "tools/sim/catalog.h"
+#include "tools/sim/rng.h"
 
 namespace pe::sim {
 namespace {

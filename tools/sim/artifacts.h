@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_ARTIFACTS_H_
-#define PIPELINE_EXPORTER_SIM_ARTIFACTS_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_ARTIFACTS_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_ARTIFACTS_H_
 
 #include <filesystem>
 #include <string>
@@ -24,4 +24,4 @@ Status AppendStepLog(const std::filesystem::path& worktrees,
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_ARTIFACTS_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_ARTIFACTS_H_

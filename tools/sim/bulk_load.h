@@ -1,12 +1,12 @@
-#ifndef PIPELINE_EXPORTER_SIM_BULK_LOAD_H_
-#define PIPELINE_EXPORTER_SIM_BULK_LOAD_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_BULK_LOAD_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_BULK_LOAD_H_
 
 #include <chrono>
 #include <cstddef>
 #include <string>
 
 #include "exporter/common/status.h"
-#include "exporter/sim/sim_options.h"
+#include "tools/sim/sim_options.h"
 
 namespace pe::sim {
 
@@ -27,4 +27,4 @@ Status BulkLoad(const std::string& db_path, const SimOptions& options,
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_BULK_LOAD_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_BULK_LOAD_H_

@@ -1,10 +1,10 @@
-#include "exporter/sim/catalog.h"
+#include "tools/sim/catalog.h"
 
 #include <cstdio>
 #include <functional>
 #include <string_view>
 
-#include "exporter/sim/json_text.h"
+#include "tools/sim/json_text.h"
 
 namespace pe::sim {
 namespace {

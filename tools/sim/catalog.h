@@ -1,10 +1,10 @@
-#ifndef PIPELINE_EXPORTER_SIM_CATALOG_H_
-#define PIPELINE_EXPORTER_SIM_CATALOG_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_CATALOG_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_CATALOG_H_
 
 #include <optional>
 #include <string>
 
-#include "exporter/sim/rng.h"
+#include "tools/sim/rng.h"
 
 namespace pe::sim {
 
@@ -46,4 +46,4 @@ std::string MakeRunMetadata(Rng& rng, bool allow_invalid, size_t bytes);
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_CATALOG_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_CATALOG_H_

@@ -1,4 +1,4 @@
-#include "exporter/sim/contract_db.h"
+#include "tools/sim/contract_db.h"
 
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Transaction.h>

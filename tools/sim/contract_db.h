@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_CONTRACT_DB_H_
-#define PIPELINE_EXPORTER_SIM_CONTRACT_DB_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_CONTRACT_DB_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_CONTRACT_DB_H_
 
 #include <SQLiteCpp/Database.h>
 
@@ -30,4 +30,4 @@ Status WriteTransaction(SQLite::Database& db, const char* what,
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_CONTRACT_DB_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_CONTRACT_DB_H_

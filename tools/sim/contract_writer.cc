@@ -1,4 +1,4 @@
-#include "exporter/sim/contract_writer.h"
+#include "tools/sim/contract_writer.h"
 
 #include <cstdint>
 

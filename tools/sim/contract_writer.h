@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_CONTRACT_WRITER_H_
-#define PIPELINE_EXPORTER_SIM_CONTRACT_WRITER_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_CONTRACT_WRITER_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_CONTRACT_WRITER_H_
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -95,4 +95,4 @@ bool RunsHaveUpdatedAt(SQLite::Database& db);
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_CONTRACT_WRITER_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_CONTRACT_WRITER_H_

@@ -1,4 +1,4 @@
-#include "exporter/sim/db_shape.h"
+#include "tools/sim/db_shape.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 

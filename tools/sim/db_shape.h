@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_DB_SHAPE_H_
-#define PIPELINE_EXPORTER_SIM_DB_SHAPE_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_DB_SHAPE_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_DB_SHAPE_H_
 
 #include <cstdint>
 #include <string>
@@ -68,4 +68,4 @@ std::string SimulateFlagsFor(const DbShape& shape);
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_DB_SHAPE_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_DB_SHAPE_H_

@@ -1,4 +1,4 @@
-#include "exporter/sim/db_shape_main.h"
+#include "tools/sim/db_shape_main.h"
 
 #include <sys/stat.h>
 
@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "exporter/common/timestamp.h"
-#include "exporter/sim/db_shape.h"
+#include "tools/sim/db_shape.h"
 
 namespace pe::sim {
 namespace {

@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_DB_SHAPE_MAIN_H_
-#define PIPELINE_EXPORTER_SIM_DB_SHAPE_MAIN_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_DB_SHAPE_MAIN_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_DB_SHAPE_MAIN_H_
 
 #include <string>
 #include <vector>
@@ -14,4 +14,4 @@ int DbShapeMain(const std::vector<std::string>& args);
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_DB_SHAPE_MAIN_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_DB_SHAPE_MAIN_H_

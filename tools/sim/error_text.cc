@@ -1,4 +1,4 @@
-#include "exporter/sim/error_text.h"
+#include "tools/sim/error_text.h"
 
 #include <string_view>
 

@@ -1,10 +1,10 @@
-#ifndef PIPELINE_EXPORTER_SIM_ERROR_TEXT_H_
-#define PIPELINE_EXPORTER_SIM_ERROR_TEXT_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_ERROR_TEXT_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_ERROR_TEXT_H_
 
 #include <cstddef>
 #include <string>
 
-#include "exporter/sim/rng.h"
+#include "tools/sim/rng.h"
 
 namespace pe::sim {
 
@@ -24,4 +24,4 @@ std::string ErrorSummary(const std::string& message);
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_ERROR_TEXT_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_ERROR_TEXT_H_

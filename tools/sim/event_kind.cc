@@ -1,4 +1,4 @@
-#include "exporter/sim/event_kind.h"
+#include "tools/sim/event_kind.h"
 
 #include <utility>
 

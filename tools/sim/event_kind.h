@@ -1,13 +1,13 @@
-#ifndef PIPELINE_EXPORTER_SIM_EVENT_KIND_H_
-#define PIPELINE_EXPORTER_SIM_EVENT_KIND_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_EVENT_KIND_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_EVENT_KIND_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
-#include "exporter/sim/contract_writer.h"
-#include "exporter/sim/rng.h"
-#include "exporter/sim/sim_time.h"
+#include "tools/sim/contract_writer.h"
+#include "tools/sim/rng.h"
+#include "tools/sim/sim_time.h"
 
 namespace pe::sim {
 
@@ -42,4 +42,4 @@ EventRow MakeEvent(Rng& rng, Micros t, std::optional<std::string> run_id,
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_EVENT_KIND_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_EVENT_KIND_H_

@@ -1,8 +1,8 @@
-#include "exporter/sim/ground_truth.h"
+#include "tools/sim/ground_truth.h"
 
 #include <cstdio>
 
-#include "exporter/sim/json_text.h"
+#include "tools/sim/json_text.h"
 
 namespace pe::sim {
 namespace {

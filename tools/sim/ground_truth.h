@@ -1,12 +1,12 @@
-#ifndef PIPELINE_EXPORTER_SIM_GROUND_TRUTH_H_
-#define PIPELINE_EXPORTER_SIM_GROUND_TRUTH_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_GROUND_TRUTH_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_GROUND_TRUTH_H_
 
 #include <map>
 #include <string>
 #include <vector>
 
-#include "exporter/sim/scenario.h"
-#include "exporter/sim/sim_time.h"
+#include "tools/sim/scenario.h"
+#include "tools/sim/sim_time.h"
 
 namespace pe::sim {
 
@@ -58,4 +58,4 @@ std::string GroundTruthJson(const GroundTruth& truth);
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_GROUND_TRUTH_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_GROUND_TRUTH_H_

@@ -1,4 +1,4 @@
-#include "exporter/sim/json_text.h"
+#include "tools/sim/json_text.h"
 
 #include <cstdio>
 

@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_JSON_TEXT_H_
-#define PIPELINE_EXPORTER_SIM_JSON_TEXT_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_JSON_TEXT_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_JSON_TEXT_H_
 
 #include <cstdint>
 #include <string>
@@ -28,4 +28,4 @@ class JsonObject {
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_JSON_TEXT_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_JSON_TEXT_H_

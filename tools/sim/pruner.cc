@@ -1,10 +1,10 @@
-#include "exporter/sim/pruner.h"
+#include "tools/sim/pruner.h"
 
 #include <SQLiteCpp/Statement.h>
 
 #include <string>
 
-#include "exporter/sim/contract_db.h"
+#include "tools/sim/contract_db.h"
 
 namespace pe::sim {
 namespace {

@@ -1,12 +1,12 @@
-#ifndef PIPELINE_EXPORTER_SIM_PRUNER_H_
-#define PIPELINE_EXPORTER_SIM_PRUNER_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_PRUNER_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_PRUNER_H_
 
 #include <SQLiteCpp/Database.h>
 
 #include <cstdint>
 
 #include "exporter/common/status.h"
-#include "exporter/sim/sim_time.h"
+#include "tools/sim/sim_time.h"
 
 namespace pe::sim {
 
@@ -22,4 +22,4 @@ Result<uint64_t> PruneTerminalRuns(SQLite::Database& db, Micros cutoff,
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_PRUNER_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_PRUNER_H_

@@ -1,4 +1,4 @@
-#include "exporter/sim/rng.h"
+#include "tools/sim/rng.h"
 
 #include <cmath>
 

@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_RNG_H_
-#define PIPELINE_EXPORTER_SIM_RNG_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_RNG_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_RNG_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -40,4 +40,4 @@ uint64_t DeriveSeed(uint64_t seed, std::string_view purpose, uint64_t salt = 0);
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_RNG_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_RNG_H_

@@ -1,4 +1,4 @@
-#include "exporter/sim/run_id.h"
+#include "tools/sim/run_id.h"
 
 #include <cstring>
 

@@ -1,10 +1,10 @@
-#ifndef PIPELINE_EXPORTER_SIM_RUN_ID_H_
-#define PIPELINE_EXPORTER_SIM_RUN_ID_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_RUN_ID_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_RUN_ID_H_
 
 #include <cstdint>
 #include <string>
 
-#include "exporter/sim/rng.h"
+#include "tools/sim/rng.h"
 
 namespace pe::sim {
 
@@ -29,4 +29,4 @@ bool IsUlidLike(const std::string& id);
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_RUN_ID_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_RUN_ID_H_

@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_SCENARIO_H_
-#define PIPELINE_EXPORTER_SIM_SCENARIO_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_SCENARIO_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_SCENARIO_H_
 
 #include <chrono>
 #include <cstdint>
@@ -87,4 +87,4 @@ Result<Scenario> ParseScenario(const std::string& yaml,
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_SCENARIO_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_SCENARIO_H_

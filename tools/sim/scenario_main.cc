@@ -1,12 +1,12 @@
-#include "exporter/sim/scenario_main.h"
+#include "tools/sim/scenario_main.h"
 
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <thread>
 
-#include "exporter/sim/scenario.h"
-#include "exporter/sim/scenario_player.h"
+#include "tools/sim/scenario.h"
+#include "tools/sim/scenario_player.h"
 
 namespace pe::sim {
 namespace {

@@ -1,9 +1,9 @@
-#ifndef PIPELINE_EXPORTER_SIM_SCENARIO_MAIN_H_
-#define PIPELINE_EXPORTER_SIM_SCENARIO_MAIN_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_SCENARIO_MAIN_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_SCENARIO_MAIN_H_
 
 #include <csignal>
 
-#include "exporter/sim/sim_flags.h"
+#include "tools/sim/sim_flags.h"
 
 namespace pe::sim {
 
@@ -15,4 +15,4 @@ int ScenarioMain(const SimFlags& flags, const volatile std::sig_atomic_t& stop);
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_SCENARIO_MAIN_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_SCENARIO_MAIN_H_

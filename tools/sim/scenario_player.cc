@@ -1,4 +1,4 @@
-#include "exporter/sim/scenario_player.h"
+#include "tools/sim/scenario_player.h"
 
 #include <fcntl.h>
 #include <sys/statvfs.h>
@@ -11,12 +11,12 @@
 #include <filesystem>
 
 #include "exporter/common/duration.h"
-#include "exporter/sim/artifacts.h"
-#include "exporter/sim/catalog.h"
-#include "exporter/sim/contract_db.h"
-#include "exporter/sim/error_text.h"
-#include "exporter/sim/event_kind.h"
-#include "exporter/sim/json_text.h"
+#include "tools/sim/artifacts.h"
+#include "tools/sim/catalog.h"
+#include "tools/sim/contract_db.h"
+#include "tools/sim/error_text.h"
+#include "tools/sim/event_kind.h"
+#include "tools/sim/json_text.h"
 
 namespace pe::sim {
 namespace {

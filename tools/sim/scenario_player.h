@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_SCENARIO_PLAYER_H_
-#define PIPELINE_EXPORTER_SIM_SCENARIO_PLAYER_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_SCENARIO_PLAYER_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_SCENARIO_PLAYER_H_
 
 #include <SQLiteCpp/Database.h>
 
@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "exporter/common/status.h"
-#include "exporter/sim/contract_writer.h"
-#include "exporter/sim/ground_truth.h"
-#include "exporter/sim/rng.h"
-#include "exporter/sim/run_id.h"
-#include "exporter/sim/scenario.h"
-#include "exporter/sim/sim_time.h"
+#include "tools/sim/contract_writer.h"
+#include "tools/sim/ground_truth.h"
+#include "tools/sim/rng.h"
+#include "tools/sim/run_id.h"
+#include "tools/sim/scenario.h"
+#include "tools/sim/sim_time.h"
 
 namespace pe::sim {
 
@@ -134,4 +134,4 @@ class ScenarioPlayer {
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_SCENARIO_PLAYER_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_SCENARIO_PLAYER_H_

@@ -1,4 +1,4 @@
-#include "exporter/sim/sim_flags.h"
+#include "tools/sim/sim_flags.h"
 
 #include <charconv>
 #include <cstdint>

@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_SIM_FLAGS_H_
-#define PIPELINE_EXPORTER_SIM_SIM_FLAGS_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_SIM_FLAGS_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_SIM_FLAGS_H_
 
 #include <chrono>
 #include <cstddef>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "exporter/common/status.h"
-#include "exporter/sim/sim_options.h"
+#include "tools/sim/sim_options.h"
 
 namespace pe::sim {
 
@@ -43,4 +43,4 @@ const char* SimUsage();
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_SIM_FLAGS_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_SIM_FLAGS_H_

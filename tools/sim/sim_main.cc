@@ -1,14 +1,14 @@
-#include "exporter/sim/sim_main.h"
+#include "tools/sim/sim_main.h"
 
 #include <csignal>
 #include <cstdio>
 #include <thread>
 
-#include "exporter/sim/bulk_load.h"
-#include "exporter/sim/contract_db.h"
-#include "exporter/sim/scenario_main.h"
-#include "exporter/sim/sim_flags.h"
-#include "exporter/sim/simulator.h"
+#include "tools/sim/bulk_load.h"
+#include "tools/sim/contract_db.h"
+#include "tools/sim/scenario_main.h"
+#include "tools/sim/sim_flags.h"
+#include "tools/sim/simulator.h"
 
 namespace pe::sim {
 namespace {

@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_SIM_MAIN_H_
-#define PIPELINE_EXPORTER_SIM_SIM_MAIN_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_SIM_MAIN_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_SIM_MAIN_H_
 
 #include <string>
 #include <vector>
@@ -12,4 +12,4 @@ int Main(const std::vector<std::string>& args);
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_SIM_MAIN_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_SIM_MAIN_H_

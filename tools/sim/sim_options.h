@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_SIM_OPTIONS_H_
-#define PIPELINE_EXPORTER_SIM_SIM_OPTIONS_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_SIM_OPTIONS_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_SIM_OPTIONS_H_
 
 #include <chrono>
 #include <cstddef>
@@ -67,4 +67,4 @@ struct SimOptions {
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_SIM_OPTIONS_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_SIM_OPTIONS_H_

@@ -1,11 +1,11 @@
-#ifndef PIPELINE_EXPORTER_SIM_SIM_TIME_H_
-#define PIPELINE_EXPORTER_SIM_SIM_TIME_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_SIM_TIME_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_SIM_TIME_H_
 
 #include <chrono>
 #include <cstdint>
 #include <string>
 
-#include "exporter/sim/rng.h"
+#include "tools/sim/rng.h"
 
 namespace pe::sim {
 
@@ -43,4 +43,4 @@ std::string MixedTimestamp(Rng& rng, Micros t);
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_SIM_TIME_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_SIM_TIME_H_

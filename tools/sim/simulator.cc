@@ -1,4 +1,4 @@
-#include "exporter/sim/simulator.h"
+#include "tools/sim/simulator.h"
 
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <utility>
 
-#include "exporter/sim/artifacts.h"
-#include "exporter/sim/catalog.h"
-#include "exporter/sim/contract_db.h"
-#include "exporter/sim/error_text.h"
-#include "exporter/sim/json_text.h"
-#include "exporter/sim/pruner.h"
+#include "tools/sim/artifacts.h"
+#include "tools/sim/catalog.h"
+#include "tools/sim/contract_db.h"
+#include "tools/sim/error_text.h"
+#include "tools/sim/json_text.h"
+#include "tools/sim/pruner.h"
 
 namespace pe::sim {
 namespace {

@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_SIM_SIMULATOR_H_
-#define PIPELINE_EXPORTER_SIM_SIMULATOR_H_
+#ifndef PIPELINE_EXPORTER_TOOLS_SIM_SIMULATOR_H_
+#define PIPELINE_EXPORTER_TOOLS_SIM_SIMULATOR_H_
 
 #include <SQLiteCpp/Database.h>
 
@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "exporter/common/status.h"
-#include "exporter/sim/contract_writer.h"
-#include "exporter/sim/event_kind.h"
-#include "exporter/sim/rng.h"
-#include "exporter/sim/run_id.h"
-#include "exporter/sim/sim_options.h"
-#include "exporter/sim/sim_time.h"
+#include "tools/sim/contract_writer.h"
+#include "tools/sim/event_kind.h"
+#include "tools/sim/rng.h"
+#include "tools/sim/run_id.h"
+#include "tools/sim/sim_options.h"
+#include "tools/sim/sim_time.h"
 
 namespace pe::sim {
 
@@ -164,4 +164,4 @@ class Simulator {
 
 }  // namespace pe::sim
 
-#endif  // PIPELINE_EXPORTER_SIM_SIMULATOR_H_
+#endif  // PIPELINE_EXPORTER_TOOLS_SIM_SIMULATOR_H_
