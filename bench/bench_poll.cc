@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   config.state_db = db;
   config.resync_interval = std::chrono::hours(24);  // measure polls only
   auto store = std::make_shared<pe::SnapshotStore>();
-  pe::Poller poller(config, store);
+  pe::Poller poller(config, std::make_shared<pe::Composer>(store));
 
   auto t0 = Clock::now();
   poller.PollOnce();

@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   config.state_db = db;
   config.resync_interval = std::chrono::hours(24);
   auto snapshots = std::make_shared<pe::SnapshotStore>();
-  pe::Poller poller(config, snapshots);
+  pe::Poller poller(config, std::make_shared<pe::Composer>(snapshots));
   poller.PollOnce();
 
   pe::CompletionWorkerOptions options;

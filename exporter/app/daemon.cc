@@ -19,6 +19,7 @@
 #include "exporter/common/log.h"
 #include "exporter/http/web_config.h"
 #include "exporter/http/web_server.h"
+#include "exporter/metrics/composer.h"
 #include "exporter/worker/completion_worker.h"
 #include "exporter/worker/worker_metrics.h"
 
@@ -133,8 +134,9 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
   // less at the peak than two, and two were 8 less than glibc's default
   // (docs/benchmarks.md).
   mallopt(M_ARENA_MAX, 1);
-  // Blocks of 128 KiB and more (the chunks of a gzip body, 256 KiB each) are
-  // mapped, and given back to the kernel as soon as their snapshot is gone.
+  // Blocks of 128 KiB and more (a large part's text or compressed blocks,
+  // the joined body of a tool) are mapped, and given back to the kernel as
+  // soon as they are freed.
   // Left to itself, glibc raises this threshold past the first such block
   // freed, and the next bodies' chunks stay resident in the arenas. A
   // scrape's write buffer (120 KiB, civet_response.cc) stays below it: it is
@@ -168,16 +170,22 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
                {{"err", web_config.status().message()}});
     return 2;
   }
+  // Each source hands its own part of /metrics to the composer when its
+  // data changes: the poller after each poll, the worker after each pass,
+  // the reloader after each attempt.
   auto store = std::make_shared<SnapshotStore>();
-  Poller poller(config, store);
+  auto composer = std::make_shared<Composer>(store);
+  Poller poller(config, composer);
   auto reload_metrics = std::make_shared<ReloadMetrics>(WallClock());
+  composer->UpdateText(Composer::Source::kReload, reload_metrics->Serialize());
   std::shared_ptr<WorkerMetrics> worker_metrics;
-  if (config.worker_enabled) worker_metrics = std::make_shared<WorkerMetrics>();
-  poller.SetExtraText([reload_metrics, worker_metrics] {
-    std::string text = reload_metrics->Serialize();
-    if (worker_metrics) text += worker_metrics->Serialize();
-    return text;
-  });
+  if (config.worker_enabled) {
+    worker_metrics = std::make_shared<WorkerMetrics>();
+    worker_metrics->SetSink([composer](std::string text) {
+      composer->UpdateText(Composer::Source::kWorker, std::move(text));
+    });
+    worker_metrics->Publish();
+  }
 
   // A reload reaches the poll loop and the worker, which exist from below
   // on; until then it only applies the log settings.
@@ -190,6 +198,10 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
     if (PollLoop* loop = loop_for_reload.load()) loop->SetInterval(interval);
   };
   hooks.restart_worker = [&](const Config& next) { worker.Start(next); };
+  hooks.metrics_changed = [composer, reload_metrics] {
+    composer->UpdateText(Composer::Source::kReload,
+                         reload_metrics->Serialize());
+  };
   Reloader reloader(args, config, hooks, reload_metrics);
 
   WebOptions web_options;

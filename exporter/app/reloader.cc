@@ -34,6 +34,7 @@ Status Reloader::Reload(std::string_view trigger) {
   std::lock_guard<std::mutex> lock(mu_);
   auto fail = [&](const Status& status) {
     metrics_->Failed();
+    if (hooks_.metrics_changed) hooks_.metrics_changed();
     log::Error("configuration not reloaded; the running one is kept",
                {{"trigger", std::string(trigger)}, {"err", status.message()}});
     return status;
@@ -60,6 +61,7 @@ Status Reloader::Reload(std::string_view trigger) {
   }
   current_ = next;
   metrics_->Succeeded(Now());
+  if (hooks_.metrics_changed) hooks_.metrics_changed();
   std::string keys;
   for (const std::string& key : changed) {
     if (!keys.empty()) keys += ",";

@@ -27,6 +27,8 @@ class Reloader {
   struct Hooks {
     std::function<void(std::chrono::milliseconds)> set_poll_interval;
     std::function<void(const Config&)> restart_worker;
+    // After every attempt, once the reload metrics show it.
+    std::function<void()> metrics_changed;
   };
 
   Reloader(std::vector<std::string> args, Config current, Hooks hooks,

@@ -29,10 +29,10 @@ bool FileExists(const std::string& path) {
 
 }  // namespace
 
-Poller::Poller(const Config& config, std::shared_ptr<SnapshotStore> store,
+Poller::Poller(const Config& config, std::shared_ptr<Composer> composer,
                Clock clock)
     : config_(config),
-      store_(std::move(store)),
+      composer_(std::move(composer)),
       clock_(clock ? std::move(clock) : Clock(WallClock)),
       reader_(config.state_db, config.busy_timeout, &parse_errors_),
       tracker_(RunTracker::Options{
@@ -86,7 +86,7 @@ void Poller::PollOnce() {
   const bool full_read = read_.full_read;
   NotifyReadListener();
   Publish();
-  if (status.ok()) store_->MarkReady();
+  if (status.ok()) composer_->store().MarkReady();
   // A full read churns through every row and renders every bucket on two
   // threads: give the heap they freed back (once served: it takes a few
   // milliseconds at the cap).
@@ -141,15 +141,9 @@ void Poller::NotifyReadListener() {
 
 void Poller::Publish() {
   // The per-run text is shared with earlier snapshots until a run changes.
-  const auto& runs = exposition_.Parts();
-  std::vector<Snapshot::Part> parts;
-  parts.reserve(runs.size() + 3);
-  for (auto& text : metrics_.Texts()) parts.push_back(std::move(text));
-  if (extra_text_) {
-    parts.push_back(std::make_shared<const std::string>(extra_text_()));
-  }
-  parts.insert(parts.end(), runs.begin(), runs.end());
-  store_->Publish(std::make_shared<const Snapshot>(std::move(parts)));
+  const auto texts = metrics_.Texts();
+  composer_->Update({{Composer::Source::kState, {texts.begin(), texts.end()}},
+                     {Composer::Source::kRuns, exposition_.Parts()}});
 }
 
 Status Poller::PollDatabase(double now, std::string_view* result) {

@@ -12,8 +12,8 @@
 
 #include "exporter/collector/side_reader.h"
 #include "exporter/config/config.h"
+#include "exporter/metrics/composer.h"
 #include "exporter/metrics/run_exposition.h"
-#include "exporter/metrics/snapshot.h"
 #include "exporter/metrics/state_metrics.h"
 #include "exporter/state/parse_errors.h"
 #include "exporter/state/run_tracker.h"
@@ -21,7 +21,8 @@
 
 namespace pe {
 
-// Follows the state database and publishes a /metrics snapshot after every
+// Follows the state database and hands its parts of /metrics (the state
+// and health families, the per-run families) to the composer after every
 // poll. One thread calls PollOnce(); HTTP threads only read the store.
 //
 // A poll costs what changed, not what the database holds:
@@ -42,18 +43,11 @@ class Poller {
  public:
   using Clock = std::function<double()>;  // Unix seconds, for tests
 
-  Poller(const Config& config, std::shared_ptr<SnapshotStore> store,
+  Poller(const Config& config, std::shared_ptr<Composer> composer,
          Clock clock = nullptr);
 
   // One poll; publishes a snapshot whatever the outcome.
   void PollOnce();
-
-  // Text appended to every snapshot after the state metrics, e.g. the
-  // completion worker's registry; called on the poller thread, so it must
-  // be thread-safe. Set before the first poll.
-  void SetExtraText(std::function<std::string()> extra_text) {
-    extra_text_ = std::move(extra_text);
-  }
 
   // What a poll read that the completion worker may act on (RunFeed):
   // the runs read by key or as new rows in a running or terminal state, and
@@ -104,14 +98,13 @@ class Poller {
   void Publish();
 
   Config config_;
-  std::shared_ptr<SnapshotStore> store_;
+  std::shared_ptr<Composer> composer_;
   Clock clock_;
   ParseErrors parse_errors_;
   StateReader reader_;
   RunTracker tracker_;
   StateMetrics metrics_;
   RunExposition exposition_;
-  std::function<std::string()> extra_text_;
   std::function<void(const ReadRuns&)> read_listener_;
   ReadRuns read_;  // since the last NotifyReadListener
 

@@ -99,8 +99,7 @@ void RunExposition::RenderInto(std::string_view run_id, const TrackedRun& run,
 RunExposition::RunExposition(std::size_t reason_max_bytes)
     : reason_max_bytes_(reason_max_bytes), buckets_(kBuckets) {
   for (std::size_t f = 0; f < kFamilies; ++f) {
-    headers_[f] =
-        std::make_shared<const std::string>(metrics::Header(*kFamilyDefs[f]));
+    headers_[f] = MakePart(metrics::Header(*kFamilyDefs[f]));
   }
 }
 
@@ -159,8 +158,12 @@ void RunExposition::RenderBucket(std::size_t b, const RunTracker& tracker) {
         RenderInto(id, run, reason_max_bytes_, &text);
       });
   for (std::size_t f = 0; f < kFamilies; ++f) {
+    // A family whose lines did not change keeps its part, and with it the
+    // part's compressed form.
+    Part& part = buckets_[b][f];
+    if (part && part->text() == text[f]) continue;
     text[f].shrink_to_fit();
-    buckets_[b][f] = std::make_shared<const std::string>(std::move(text[f]));
+    part = MakePart(std::move(text[f]));
   }
 }
 
@@ -171,7 +174,7 @@ const std::vector<RunExposition::Part>& RunExposition::Parts() {
   for (std::size_t f = 0; f < kFamilies; ++f) {
     parts_.push_back(headers_[f]);
     for (const Bucket& bucket : buckets_) {
-      if (bucket[f] && !bucket[f]->empty()) parts_.push_back(bucket[f]);
+      if (bucket[f] && !bucket[f]->text().empty()) parts_.push_back(bucket[f]);
     }
   }
   dirty_ = false;

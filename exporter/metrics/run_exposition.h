@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/metrics/snapshot.h"
 #include "exporter/state/run_tracker.h"
 
 namespace pe {
@@ -24,7 +25,7 @@ class RunExposition {
   static constexpr std::size_t kFamilies = 8;
   static constexpr std::size_t kBuckets = RunTracker::kBuckets;
   using RunLines = std::array<std::string, kFamilies>;
-  using Part = std::shared_ptr<const std::string>;
+  using Part = Snapshot::Part;
 
   explicit RunExposition(std::size_t reason_max_bytes);
 

@@ -8,88 +8,130 @@
 #include <utility>
 
 namespace pe {
+
 namespace {
 
-// Owns an initialised deflate stream; deflateEnd on every path.
-class Deflater {
+// One raw deflate stream (the gzip wrapper is the snapshot's), made on first
+// use and reset for every part so that no part references another. Owns the
+// stream: deflateEnd on every path.
+class DeflateStream {
  public:
-  explicit Deflater(int level) {
-    // windowBits 15 + 16 asks zlib for a gzip (RFC 1952) wrapper.
-    ok_ = deflateInit2(&stream_, level, Z_DEFLATED, 15 + 16, 8,
-                       Z_DEFAULT_STRATEGY) == Z_OK;
-  }
-  ~Deflater() {
+  explicit DeflateStream(int mem_level) : mem_level_(mem_level) {}
+  ~DeflateStream() {
     if (ok_) deflateEnd(&stream_);
   }
-  Deflater(const Deflater&) = delete;
-  Deflater& operator=(const Deflater&) = delete;
+  DeflateStream(const DeflateStream&) = delete;
+  DeflateStream& operator=(const DeflateStream&) = delete;
 
-  bool ok() const { return ok_; }
-  z_stream* stream() { return &stream_; }
+  // Ready for a new part.
+  z_stream* Reset();
 
  private:
+  const int mem_level_;
   z_stream stream_{};
   bool ok_ = false;
 };
 
-// zlib counts in uInt; feed at most this much per call.
-constexpr size_t kMaxChunk = 1u << 30;
+}  // namespace
+
+// Compresses parts one after another. A reset clears the stream's hash
+// table, whose size the memory level sets: most parts (a bucket's lines of
+// one family) are a few hundred bytes, for which a small table finds the
+// same matches, so they take a stream whose reset costs 1 KiB, not 64 KiB.
+class PartDeflater {
+ public:
+  SnapshotPart::Deflated Deflate(std::string_view text);
+
+ private:
+  static constexpr std::size_t kSmallPart = 4096;
+  DeflateStream small_{2};
+  DeflateStream large_{8};
+  std::string scratch_;  // the output of one part, reused
+};
+
+namespace {
+
+// zlib counts in uInt; feed and take at most this much per call.
+constexpr std::size_t kMaxChunk = 1u << 30;
+// The fastest level: a scrape is served at once, and the text compresses
+// about fivefold even so.
+constexpr int kLevel = 1;
+
+// RFC 1952: deflate, no name nor time, "fastest" (XFL 4), made on Unix.
+constexpr char kGzipHeader[] = {'\x1f', '\x8b', '\x08', '\x00', '\x00',
+                                '\x00', '\x00', '\x00', '\x04', '\x03'};
+// A final fixed-Huffman block with no data: what ends the stream after the
+// last part's sync flush.
+constexpr char kLastBlock[] = {'\x03', '\x00'};
+
+void AppendLittleEndian32(std::string* out, unsigned long value) {
+  for (int i = 0; i < 4; ++i) {
+    out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+  }
+}
 
 }  // namespace
 
-std::vector<std::string> GzipCompressChunks(
-    const std::vector<std::string_view>& pieces, int level) {
-  level = std::clamp(level, Z_DEFAULT_COMPRESSION, Z_BEST_COMPRESSION);
-  Deflater deflater(level);
-  // With a valid level, the only way deflateInit2 fails is lack of memory.
-  if (!deflater.ok()) throw std::bad_alloc();
-  z_stream* zs = deflater.stream();
-
-  std::vector<std::string> chunks;
-  size_t produced = 0;  // bytes used in chunks.back()
-  size_t piece = 0;     // index of the piece being fed
-  size_t consumed = 0;  // bytes of that piece already fed
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    while (zs->avail_in == 0 && piece < pieces.size()) {
-      const std::string_view p = pieces[piece];
-      if (consumed == p.size()) {
-        ++piece;
-        consumed = 0;
-        continue;
-      }
-      const size_t n = std::min(p.size() - consumed, kMaxChunk);
-      zs->next_in =
-          reinterpret_cast<Bytef*>(const_cast<char*>(p.data() + consumed));
-      zs->avail_in = static_cast<uInt>(n);
-      consumed += n;
+z_stream* DeflateStream::Reset() {
+  if (!ok_) {
+    // Negative windowBits: raw deflate. With a valid level and memory
+    // level, the only way this fails is lack of memory.
+    if (deflateInit2(&stream_, kLevel, Z_DEFLATED, -15, mem_level_,
+                     Z_DEFAULT_STRATEGY) != Z_OK) {
+      throw std::bad_alloc();
     }
-    if (chunks.empty() || produced == chunks.back().size()) {
-      chunks.emplace_back(kGzipChunkBytes, '\0');
-      produced = 0;
-    }
-    std::string& out = chunks.back();
-    const size_t space = out.size() - produced;
-    zs->next_out = reinterpret_cast<Bytef*>(out.data() + produced);
-    zs->avail_out = static_cast<uInt>(space);
-    const bool last_input =
-        piece >= pieces.size() ||
-        (piece + 1 == pieces.size() && consumed == pieces[piece].size());
-    rc = deflate(zs, last_input ? Z_FINISH : Z_NO_FLUSH);
-    produced += space - zs->avail_out;
-    // Z_BUF_ERROR only means "no progress possible"; more room fixes it.
-    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-      throw std::bad_alloc();  // deflate cannot fail otherwise on valid input
-    }
+    ok_ = true;
+  } else if (deflateReset(&stream_) != Z_OK) {
+    throw std::bad_alloc();  // only on a damaged stream, which cannot be
   }
-  // Only the last chunk is partly used; it lives as long as its snapshot.
-  chunks.back().resize(produced);
-  chunks.back().shrink_to_fit();
-  return chunks;
+  return &stream_;
+}
+
+SnapshotPart::Deflated PartDeflater::Deflate(std::string_view text) {
+  z_stream& stream = *(text.size() <= kSmallPart ? small_ : large_).Reset();
+  SnapshotPart::Deflated out;
+  out.crc =
+      crc32_z(0L, reinterpret_cast<const Bytef*>(text.data()), text.size());
+  out.crc_shift = crc32_combine_gen(static_cast<z_off_t>(text.size()));
+  scratch_.resize(std::max<std::size_t>(
+      scratch_.size(), deflateBound(&stream, static_cast<uLong>(std::min(
+                                                 text.size(), kMaxChunk))) +
+                           16));
+  std::size_t fed = 0;
+  std::size_t produced = 0;
+  bool flushed = false;
+  while (!flushed) {
+    if (stream.avail_in == 0 && fed < text.size()) {
+      const std::size_t n = std::min(text.size() - fed, kMaxChunk);
+      stream.next_in =
+          reinterpret_cast<Bytef*>(const_cast<char*>(text.data() + fed));
+      stream.avail_in = static_cast<uInt>(n);
+      fed += n;
+    }
+    if (produced == scratch_.size()) scratch_.resize(2 * scratch_.size());
+    const std::size_t space = std::min(scratch_.size() - produced, kMaxChunk);
+    stream.next_out = reinterpret_cast<Bytef*>(scratch_.data() + produced);
+    stream.avail_out = static_cast<uInt>(space);
+    const bool last_input = fed == text.size();
+    const int rc = deflate(&stream, last_input ? Z_SYNC_FLUSH : Z_NO_FLUSH);
+    produced += space - stream.avail_out;
+    // Z_BUF_ERROR only means "no progress possible"; more room fixes it.
+    if (rc != Z_OK && rc != Z_BUF_ERROR) throw std::bad_alloc();
+    // A sync flush is complete once it leaves output space unused.
+    flushed = last_input && stream.avail_in == 0 && stream.avail_out != 0;
+  }
+  out.blocks.assign(scratch_.data(), produced);
+  return out;
+}
+
+const SnapshotPart::Deflated& SnapshotPart::deflated(
+    PartDeflater* deflater) const {
+  std::call_once(deflated_once_, [&] { deflated_ = deflater->Deflate(text_); });
+  return deflated_;
 }
 
 std::string JoinPieces(const std::vector<std::string_view>& pieces) {
-  size_t total = 0;
+  std::size_t total = 0;
   for (std::string_view p : pieces) total += p.size();
   std::string out;
   out.reserve(total);
@@ -97,38 +139,39 @@ std::string JoinPieces(const std::vector<std::string_view>& pieces) {
   return out;
 }
 
-std::string GzipCompress(const std::string& data, int level) {
-  const std::vector<std::string> chunks =
-      GzipCompressChunks(std::vector<std::string_view>{data}, level);
-  return JoinPieces({chunks.begin(), chunks.end()});
-}
-
 Snapshot::Snapshot(std::string body)
-    : Snapshot(std::vector<Part>{
-          std::make_shared<const std::string>(std::move(body))}) {}
+    : Snapshot(std::vector<Part>{MakePart(std::move(body))}) {}
 
 Snapshot::Snapshot(std::vector<Part> parts) : parts_(std::move(parts)) {
   pieces_.reserve(parts_.size());
   for (const Part& p : parts_) {
-    if (p && !p->empty()) pieces_.emplace_back(*p);
-    size_ += p ? p->size() : 0;
+    if (p && !p->text().empty()) pieces_.emplace_back(p->text());
+    size_ += p ? p->text().size() : 0;
   }
 }
 
 const std::string& Snapshot::body() const {
-  std::call_once(body_once_, [this] {
-    body_.reserve(size_);
-    for (const Part& p : parts_) {
-      if (p) body_.append(*p);
-    }
-  });
+  std::call_once(body_once_, [this] { body_ = JoinPieces(pieces_); });
   return body_;
 }
 
 const std::vector<std::string_view>& Snapshot::gzip_pieces() const {
   std::call_once(gzip_once_, [this] {
-    gzip_ = GzipCompressChunks(pieces_);
-    gzip_pieces_.assign(gzip_.begin(), gzip_.end());
+    PartDeflater deflater;
+    gzip_header_.assign(kGzipHeader, sizeof(kGzipHeader));
+    gzip_pieces_.reserve(pieces_.size() + 2);
+    gzip_pieces_.emplace_back(gzip_header_);
+    unsigned long crc = crc32_z(0L, Z_NULL, 0);
+    for (const Part& p : parts_) {
+      if (!p || p->text().empty()) continue;
+      const SnapshotPart::Deflated& d = p->deflated(&deflater);
+      gzip_pieces_.emplace_back(d.blocks);
+      crc = crc32_combine_op(crc, d.crc, d.crc_shift);
+    }
+    gzip_trailer_.assign(kLastBlock, sizeof(kLastBlock));
+    AppendLittleEndian32(&gzip_trailer_, crc);
+    AppendLittleEndian32(&gzip_trailer_, size_ & 0xffffffffu);  // ISIZE
+    gzip_pieces_.emplace_back(gzip_trailer_);
   });
   return gzip_pieces_;
 }

@@ -6,19 +6,54 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pe {
 
+class PartDeflater;
+
+// A piece of a /metrics body, shared by every snapshot that holds it (the
+// per-run text of a bucket stays the same across most polls). It keeps its
+// compressed form with it: raw deflate blocks that end on a byte boundary
+// with an empty stored block (a sync flush) and reference nothing before the
+// part, so the blocks of any parts, in any order, are one valid deflate
+// stream. A snapshot's gzip body thus compresses only the parts that are new
+// since the last one that was compressed: what changed.
+class SnapshotPart {
+ public:
+  struct Deflated {
+    std::string blocks;
+    unsigned long crc = 0;  // CRC-32 of text(), as zlib's crc32 gives it
+    // What crc32_combine_op needs to append this part's CRC to another's.
+    unsigned long crc_shift = 0;
+  };
+
+  explicit SnapshotPart(std::string text) : text_(std::move(text)) {}
+  SnapshotPart(const SnapshotPart&) = delete;
+  SnapshotPart& operator=(const SnapshotPart&) = delete;
+
+  const std::string& text() const { return text_; }
+
+ private:
+  friend class Snapshot;
+  // The compressed form, made with *deflater by the first caller; concurrent
+  // callers (scrapes of two snapshots sharing this part) wait for it.
+  const Deflated& deflated(PartDeflater* deflater) const;
+
+  const std::string text_;
+  mutable std::once_flag deflated_once_;
+  mutable Deflated deflated_;
+};
+
 // One complete /metrics body in the Prometheus text format (0.0.4). Immutable
 // once built: the poller renders it, HTTP threads serve it without touching
 // the database. It is made of parts that the poller may share between
-// snapshots (the per-run text, unchanged across most polls), so that
-// publishing costs no copy; the parts are joined, and the gzip form computed,
-// at most once each, by the first request that needs them.
+// snapshots, so that publishing costs no copy; the joined body and the gzip
+// body are made at most once each, by the first request that needs them.
 class Snapshot {
  public:
-  using Part = std::shared_ptr<const std::string>;
+  using Part = std::shared_ptr<const SnapshotPart>;
 
   explicit Snapshot(std::string body);
   explicit Snapshot(std::vector<Part> parts);
@@ -27,15 +62,16 @@ class Snapshot {
 
   // The body as views into the parts, in order; valid while the snapshot
   // lives. What the server sends: no joined copy is made, and the list is
-  // built once for every request (8k views at 200k runs: 130 KB that each
-  // concurrent request held before).
+  // built once, not for every request.
   const std::vector<std::string_view>& pieces() const { return pieces_; }
   std::size_t size() const { return size_; }
   // The whole body in one string (tests, tools). Thread-safe; the first
   // caller joins the parts, concurrent callers wait.
   const std::string& body() const;
-  // The gzip form as views into its chunks; valid while the snapshot lives.
-  // Thread-safe; the first caller compresses, concurrent callers wait.
+  // The gzip (RFC 1952) form as views: a header, each part's deflate blocks,
+  // the last block and the trailer; valid while the snapshot lives.
+  // Thread-safe; the first caller compresses the parts not compressed yet,
+  // concurrent callers wait.
   const std::vector<std::string_view>& gzip_pieces() const;
 
  private:
@@ -45,9 +81,15 @@ class Snapshot {
   mutable std::once_flag body_once_;
   mutable std::string body_;
   mutable std::once_flag gzip_once_;
-  mutable std::vector<std::string> gzip_;
+  mutable std::string gzip_header_;
+  mutable std::string gzip_trailer_;
   mutable std::vector<std::string_view> gzip_pieces_;
 };
+
+// A part from its text.
+inline Snapshot::Part MakePart(std::string text) {
+  return std::make_shared<const SnapshotPart>(std::move(text));
+}
 
 // Where the poller publishes and HTTP threads read. Thread-safe.
 class SnapshotStore {
@@ -64,16 +106,6 @@ class SnapshotStore {
   std::shared_ptr<const Snapshot> latest_ = std::make_shared<Snapshot>("");
   std::atomic<bool> ready_{false};
 };
-
-// Gzip-compresses data (RFC 1952) with zlib at the given level.
-std::string GzipCompress(const std::string& data, int level = 1);
-// The same for data given as consecutive pieces, returned as chunks of at
-// most kGzipChunkBytes to concatenate: the output is never over-allocated
-// nor copied into a string of its exact size, so compressing holds about
-// the compressed size, not two or three times it.
-inline constexpr std::size_t kGzipChunkBytes = 256 * 1024;
-std::vector<std::string> GzipCompressChunks(
-    const std::vector<std::string_view>& pieces, int level = 1);
 
 // The pieces concatenated.
 std::string JoinPieces(const std::vector<std::string_view>& pieces);

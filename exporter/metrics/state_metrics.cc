@@ -258,18 +258,16 @@ void StateMetrics::RecordPoll(std::string_view result, StateCondition condition,
   }
 }
 
-std::array<std::shared_ptr<const std::string>, 2> StateMetrics::Texts() {
+std::array<Snapshot::Part, 2> StateMetrics::Texts() {
   if (!data_text_) {
-    data_text_ = std::make_shared<const std::string>(
-        metrics::SerializeInDeclarationOrder(*data_));
+    data_text_ = MakePart(metrics::SerializeInDeclarationOrder(*data_));
   }
-  return {data_text_, std::make_shared<const std::string>(
-                          metrics::SerializeInDeclarationOrder(*health_))};
+  return {data_text_, MakePart(metrics::SerializeInDeclarationOrder(*health_))};
 }
 
 std::string StateMetrics::Serialize() {
   const auto texts = Texts();
-  return *texts[0] + *texts[1];
+  return texts[0]->text() + texts[1]->text();
 }
 
 }  // namespace pe

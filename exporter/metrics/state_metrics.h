@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "exporter/metrics/snapshot.h"
 #include "exporter/state/run_model.h"
 #include "exporter/state/run_tracker.h"
 
@@ -54,7 +55,7 @@ class StateMetrics {
   // The runs' and events' families, then the exporter's: together every
   // family in declaration order. The first is shared with the previous
   // call's when nothing changed it since.
-  std::array<std::shared_ptr<const std::string>, 2> Texts();
+  std::array<Snapshot::Part, 2> Texts();
   // Both, joined.
   std::string Serialize();
 
@@ -63,7 +64,7 @@ class StateMetrics {
 
   std::shared_ptr<prometheus::Registry> data_;    // runs' and events' families
   std::shared_ptr<prometheus::Registry> health_;  // the exporter's own
-  std::shared_ptr<const std::string> data_text_;  // nullptr: changed since
+  Snapshot::Part data_text_;                      // nullptr: changed since
   std::size_t max_event_types_;
 
   prometheus::Family<prometheus::Gauge>& runs_;

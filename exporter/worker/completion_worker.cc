@@ -475,6 +475,7 @@ void CompletionWorker::MaintenanceLoop() {
       auto enqueued = Maintain(maintenance_);
       if (enqueued.ok() && *enqueued > 0) Wake();
     });
+    metrics_->Publish();
   } while (!Wait(options_.interval));
 }
 
@@ -485,6 +486,7 @@ void CompletionWorker::ArchiveLoop(Lane* lane) {
       auto result = WorkOne(*lane);
       worked = result.ok() && *result;
     });
+    if (worked) metrics_->Publish();
     if (Stopping()) return;
     if (!worked && Wait(options_.interval)) return;
   }
@@ -497,6 +499,7 @@ void CompletionWorker::ScrubLoop() {
       auto result = ScrubOn(scrub_);
       if (result.ok()) checked = *result;
     });
+    if (checked > 0) metrics_->Publish();
     if (Stopping()) return;
     if (checked == 0 && Wait(options_.interval)) return;
   }

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,9 +18,9 @@
 namespace pe {
 
 // The completion worker's metrics (metric_defs.h, group "Completion
-// worker") in their own prometheus-cpp registry. Updated by the worker
-// thread, serialized by the poller thread into each snapshot: safe, since
-// prometheus-cpp values are atomic and Family::Add and Collect are locked.
+// worker") in their own prometheus-cpp registry. Updated and serialized by
+// the worker's threads: safe, since prometheus-cpp values are atomic and
+// Family::Add and Collect are locked.
 class WorkerMetrics {
  public:
   WorkerMetrics();
@@ -57,9 +58,21 @@ class WorkerMetrics {
 
   // The families in declaration order, in the text format.
   std::string Serialize() const;
+  // Where Publish() hands that text: the composer's worker part. Set before
+  // the worker starts.
+  void SetSink(std::function<void(std::string)> sink) {
+    sink_ = std::move(sink);
+  }
+  // Hands the current text to the sink; the worker calls it after each
+  // pass, job and scrub batch, so a scrape shows its figures at most one
+  // worker interval old.
+  void Publish() const {
+    if (sink_) sink_(Serialize());
+  }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
+  std::function<void(std::string)> sink_;
   prometheus::Gauge& backlog_;
   prometheus::Family<prometheus::Counter>& marked_;
   prometheus::Counter& created_;

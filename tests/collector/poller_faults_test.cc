@@ -31,7 +31,8 @@ class PollerFaultsTest : public ::testing::Test {
     config_.busy_timeout = std::chrono::milliseconds(50);
     // Every poll re-reads everything, so damage is found at the next poll.
     config_.resync_interval = std::chrono::milliseconds(0);
-    poller_ = std::make_unique<Poller>(config_, store_, [] { return kNow; });
+    poller_ = std::make_unique<Poller>(
+        config_, std::make_shared<Composer>(store_), [] { return kNow; });
   }
 
   static void Populate(FixtureDb& db) {

@@ -32,7 +32,8 @@ class PollerTest : public ::testing::Test {
   }
 
   std::unique_ptr<Poller> MakePoller() {
-    return std::make_unique<Poller>(config_, store_, [this] { return now_; });
+    return std::make_unique<Poller>(config_, std::make_shared<Composer>(store_),
+                                    [this] { return now_; });
   }
   std::string Body() const { return store_->Latest()->body(); }
   std::optional<double> Value(const std::string& series) const {
@@ -117,8 +118,10 @@ TEST_F(PollerTest, ReadsTheSameWithOrWithoutASecondConnection) {
   BuildGoldenFixture(db);
   auto beside_store = std::make_shared<SnapshotStore>();
   auto after_store = std::make_shared<SnapshotStore>();
-  Poller beside(config_, beside_store, [this] { return now_; });
-  Poller after(config_, after_store, [this] { return now_; });
+  Poller beside(config_, std::make_shared<Composer>(beside_store),
+                [this] { return now_; });
+  Poller after(config_, std::make_shared<Composer>(after_store),
+               [this] { return now_; });
   after.set_read_beside_scan(false);
   const auto exposed = [](const SnapshotStore& store) {
     return testing::WithoutFamilies(store.Latest()->body(),

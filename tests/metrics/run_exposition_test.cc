@@ -83,7 +83,7 @@ TEST(RunExpositionTest, AnEndedRunKeepsItsStateStartEndAndFailureOnly) {
 
 std::string Join(const std::vector<RunExposition::Part>& parts) {
   std::string out;
-  for (const auto& part : parts) out += *part;
+  for (const auto& part : parts) out += part->text();
   return out;
 }
 

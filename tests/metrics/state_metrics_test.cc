@@ -31,13 +31,13 @@ TEST(StateMetricsTest, RendersTheRunFamiliesAgainOnlyAfterTheyChanged) {
   metrics.RecordPoll("unchanged", StateCondition::kOk, 0.001, 300);
   const auto polled = metrics.Texts();
   EXPECT_EQ(polled[0], first[0]) << "the same text, not rendered again";
-  EXPECT_NE(*polled[1], *first[1]) << "polls_total moved";
+  EXPECT_NE(polled[1]->text(), first[1]->text()) << "polls_total moved";
 
   metrics.RecordEvent("run_started", "info");
   const auto after_event = metrics.Texts();
   EXPECT_NE(after_event[0], first[0]);
-  EXPECT_NE(after_event[0]->find("pipeline_events_total{event_type="
-                                 "\"run_started\",severity=\"info\"} 1"),
+  EXPECT_NE(after_event[0]->text().find("pipeline_events_total{event_type="
+                                        "\"run_started\",severity=\"info\"} 1"),
             std::string::npos);
 
   metrics.RecordFinished({FinishedRun{"proj", RunState::kSucceeded, 10.0}});
@@ -51,7 +51,7 @@ TEST(StateMetricsTest, RendersTheRunFamiliesAgainOnlyAfterTheyChanged) {
   metrics.UpdateRuns(tracker);
   const auto after_update = metrics.Texts();
   EXPECT_NE(after_update[0], after_finish[0]);
-  EXPECT_NE(after_update[0]->find(
+  EXPECT_NE(after_update[0]->text().find(
                 "pipeline_runs{project=\"proj\",state=\"succeeded\"} 1"),
             std::string::npos);
 }

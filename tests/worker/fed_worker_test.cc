@@ -28,7 +28,8 @@ class FedWorkerTest : public ::testing::Test {
   FedWorkerTest() : db_(dir_.File("state.db")) {
     config_.state_db = dir_.File("state.db");
     config_.resync_interval = std::chrono::hours(24);  // only when asked
-    poller_ = std::make_unique<Poller>(config_, snapshots_);
+    poller_ = std::make_unique<Poller>(config_,
+                                       std::make_shared<Composer>(snapshots_));
     poller_->SetReadListener([this](const Poller::ReadRuns& read) {
       feed_->Learn(read.runs, read.full_read);
     });
