@@ -8,11 +8,12 @@
 
 A second generator beside the simulator's bulk loader (`pipeline_exporter
 simulate --bulk`), sharing no code with the exporter, as a new user would
-write one (issue #11): UUID run ids (36 bytes), project, phase and workstream
-names of 15 to 25 bytes, Python tracebacks as error messages, JSON metadata
-and event data of the given sizes, every timestamp form the contract lists,
-terminal runs spread over --days and active ones (30% pending) created in the
-last six hours. With --interleave, steps and events are inserted in time
+write one (issue #11); its tables come from the one Python copy of the
+contract's, tests/integration/contract_schema.py. UUID run ids (36 bytes),
+project, phase and workstream names of 15 to 25 bytes, Python tracebacks as
+error messages, JSON metadata and event data of the given sizes, every
+timestamp form the contract lists, terminal runs spread over --days and active
+ones (30% pending) created in the last six hours. With --interleave, steps and events are inserted in time
 order, as a live orchestrator appends them, so that a run's steps and events
 lie scattered over the table instead of next to each other (the simulator
 writes run by run). Standard library only; about 90 s for 200k runs.
@@ -20,23 +21,16 @@ writes run by run). Standard library only; about 90 s for 200k runs.
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import sqlite3
+import sys
 import uuid
 
-SCHEMA = """
-CREATE TABLE runs (run_id TEXT PRIMARY KEY, project_id TEXT NOT NULL,
-  phase_id TEXT NOT NULL, workstream_id TEXT NULL, state TEXT NOT NULL,
-  created_at TEXT NOT NULL, started_at TEXT NULL, ended_at TEXT NULL,
-  updated_at TEXT NULL, metadata TEXT NULL);
-CREATE TABLE steps (run_id TEXT NOT NULL, step_id TEXT NOT NULL,
-  name TEXT NOT NULL, state TEXT NOT NULL, attempt INTEGER NOT NULL DEFAULT 1,
-  started_at TEXT NULL, ended_at TEXT NULL, error_message TEXT NULL,
-  PRIMARY KEY (run_id, step_id));
-CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NULL,
-  event_type TEXT NOT NULL, severity TEXT NOT NULL, timestamp TEXT NOT NULL,
-  data TEXT NULL);
-"""
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "integration"))
+import contract_schema  # noqa: E402  the one Python copy of the tables
+
 
 WORDS = ("customer analytics billing ingest catalog search ranking fraud "
          "forecast inventory pricing recommend reporting warehouse media "
@@ -182,7 +176,7 @@ def main():
          for i in range(a.workstreams)])
     db = sqlite3.connect(a.db)
     db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(SCHEMA)
+    contract_schema.create_tables(db)
     runs, steps, events = [], [], []
 
     def flush():

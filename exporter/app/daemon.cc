@@ -130,9 +130,8 @@ double WallClock() {
 int RunDaemon(const Config& config, const std::vector<std::string>& args) {
   // glibc gives every thread that allocates its own arena and keeps what it
   // freed there: the HTTP threads' response buffers, the full read's second
-  // thread. One arena shared by all reuses what any of them freed: 1 MiB
-  // less at the peak than two, and two were 8 less than glibc's default
-  // (docs/benchmarks.md).
+  // thread. One arena shared by all reuses what any of them freed, so the
+  // peak is lower than with several (docs/benchmarks.md).
   mallopt(M_ARENA_MAX, 1);
   // Blocks of 128 KiB and more (a large part's text or compressed blocks,
   // the joined body of a tool) are mapped, and given back to the kernel as

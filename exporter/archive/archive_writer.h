@@ -12,8 +12,8 @@
 namespace pe {
 
 struct ArchiveOptions {
-  // 1..9. Level 3 compresses mixed run artifacts within ~3.5% of level 6
-  // at about 1.5x the speed (docs/benchmarks.md).
+  // 1..9. Level 3 compresses mixed run artifacts nearly as well as level 6,
+  // and faster (docs/benchmarks.md).
   int deflate_level = 3;
   // Files whose name ends with one of these (case-insensitive) are stored,
   // not deflated again.

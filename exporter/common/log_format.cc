@@ -4,59 +4,11 @@
 #include <cstdio>
 #include <ctime>
 
+#include "exporter/common/json.h"
 #include "exporter/common/utf8.h"
 
 namespace pe::log {
 namespace {
-
-void AppendUnicodeEscape(unsigned char c, std::string* out) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-  out->append(buf);
-}
-
-// Appends s with ", \, newline, CR and tab escaped, other control
-// characters as \u00XX and invalid UTF-8 as U+FFFD (json: as \ufffd).
-void AppendEscaped(std::string_view s, bool json, std::string* out) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      const std::size_t length = Utf8SequenceLength(s, i);
-      if (length == 0) {
-        out->append(json ? std::string_view("\\ufffd") : kReplacement);
-        ++i;
-      } else {
-        out->append(s.substr(i, length));
-        i += length;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          AppendUnicodeEscape(c, out);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-}
 
 bool NeedsQuotes(std::string_view value) {
   if (value.empty()) return true;
@@ -90,27 +42,19 @@ void AppendLogfmtPair(std::string_view key, std::string_view value,
   AppendLogfmtKey(key, out);
   out->push_back('=');
   if (NeedsQuotes(value)) {
-    out->push_back('"');
-    AppendEscaped(value, /*json=*/false, out);
-    out->push_back('"');
+    AppendJsonString(out, value, kLogfmtEscapes);
   } else {
     out->append(value);
   }
-}
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  AppendEscaped(s, /*json=*/true, out);
-  out->push_back('"');
 }
 
 // Appends "key":"value" to an object opened with '{'.
 void AppendJsonMember(std::string_view key, std::string_view value,
                       std::string* out) {
   if (out->size() > 1) out->push_back(',');
-  AppendJsonString(key, out);
+  AppendJsonString(out, key, kLogJsonEscapes);
   out->push_back(':');
-  AppendJsonString(value, out);
+  AppendJsonString(out, value, kLogJsonEscapes);
 }
 
 }  // namespace

@@ -7,9 +7,9 @@ namespace pe {
 // instead of SQLite's default 2000 KiB. The interior pages of the indexes
 // that the incremental queries walk fit in it; the full reads (start-up,
 // resync) stream through tables far larger than any cache, and the pages
-// they evict are re-read from the kernel's page cache, not from disk. With
-// the worker's connections, this takes 6.8 MB of page caches down to 1.9 MB
-// at 200k runs (docs/design.md, "Memory").
+// they evict are re-read from the kernel's page cache, not from disk. The
+// worker's connections each have one too, so the saving counts several
+// times (docs/design.md, "Memory"; docs/benchmarks.md).
 inline constexpr const char* kPageCachePragma = "PRAGMA cache_size = -512";
 
 }  // namespace pe

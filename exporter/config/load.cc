@@ -3,15 +3,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
+#include <optional>
 #include <set>
-#include <sstream>
 #include <string_view>
 
-#include "exporter/common/read_file.h"
+#include "exporter/common/yaml_file.h"
 #include "exporter/config/help.h"
 
 namespace pe {
@@ -172,9 +168,8 @@ const char* NodeKind(const YAML::Node& node) {
 }
 
 std::string AtLine(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.is_null()) return "";
-  return " at line " + std::to_string(mark.line + 1);
+  const std::optional<int> line = YamlLine(node);
+  return line ? " at line " + std::to_string(*line) : "";
 }
 
 // True when some key lives under "<path>.". Flag-only keys count, so that
@@ -262,36 +257,21 @@ class FileLoader {
   std::set<std::string> seen_;
 };
 
-Status ApplyFileContents(std::span<const Option> options,
-                         const std::string& contents, Config* config) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(contents);
-  } catch (const YAML::ParserException& e) {
-    return Status::InvalidArgument(
-        "YAML syntax error at line " + std::to_string(e.mark.line + 1) +
-        ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
-  } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(std::string("YAML error: ") + e.what());
-  }
+Status ApplyRoot(std::span<const Option> options, const YAML::Node& root,
+                 Config* config) {
   if (root.IsNull()) return Status::Ok();  // empty file or only comments
   if (!root.IsMap()) {
     return Status::InvalidArgument("the top level must be a map of keys, got " +
                                    std::string(NodeKind(root)));
   }
-  try {
-    return FileLoader(options, config).ApplyMap(root, "");
-  } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(std::string("YAML error: ") + e.what());
-  }
+  return FileLoader(options, config).ApplyMap(root, "");
 }
 
 Status ApplyFile(std::span<const Option> options, const std::string& path,
                  Config* config) {
-  Result<std::string> contents = ReadConfigFile(path, "config file");
-  if (!contents.ok()) return contents.status();
-  return ApplyFileContents(options, *contents, config)
-      .WithContext("config file '" + path + "'");
+  return ReadYamlFile(path, "config file", [&](const YAML::Node& root) {
+    return ApplyRoot(options, root, config);
+  });
 }
 
 }  // namespace

@@ -12,8 +12,8 @@ namespace {
 // Bodies up to this size go out in the same write as the head, and small
 // pieces are gathered into writes of this size. Each request in flight holds
 // one such buffer, below glibc's mmap threshold (daemon.cc) so that it is
-// not mapped anew per request. 120 KiB writes serve 11 MB bodies as fast as
-// 256 KiB ones did; 64 KiB cost a third of the identity throughput
+// not mapped anew per request. Large enough that a large body goes out as
+// fast as with larger writes, where smaller ones cost identity throughput
 // (docs/benchmarks.md).
 constexpr std::size_t kCoalesceLimit = 120 * 1024;
 // mg_write takes an int-sized length; write large bodies in slices.

@@ -6,15 +6,14 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
 
-#include "exporter/common/read_file.h"
+#include "exporter/common/yaml_file.h"
 
 namespace pe {
 namespace {
@@ -28,9 +27,8 @@ const std::set<std::string, std::less<>> kUnsupportedTlsKeys = {
     "prefer_server_cipher_suites", "client_allowed_sans"};
 
 std::string AtLine(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.is_null()) return "";
-  return " (line " + std::to_string(mark.line + 1) + ")";
+  const std::optional<int> line = YamlLine(node);
+  return line ? " (line " + std::to_string(*line) + ")" : "";
 }
 
 Status KeyError(std::string_view key, const std::string& problem,
@@ -165,9 +163,9 @@ Status ParseUsers(const YAML::Node& map, WebConfig* config) {
   return Status::Ok();
 }
 
-Result<WebConfig> ParseRoot(const YAML::Node& root, const fs::path& base_dir) {
-  WebConfig config;
-  if (root.IsNull()) return config;  // empty file: no TLS, no auth
+Status ParseRoot(const YAML::Node& root, const fs::path& base_dir,
+                 WebConfig* config) {
+  if (root.IsNull()) return Status::Ok();  // empty file: no TLS, no auth
   if (!root.IsMap()) {
     return Status::InvalidArgument("the top level must be a map of keys");
   }
@@ -190,12 +188,12 @@ Result<WebConfig> ParseRoot(const YAML::Node& root, const fs::path& base_dir) {
     if (key == "tls_server_config") {
       Result<TlsServerConfig> tls = ParseTls(value, base_dir);
       if (!tls.ok()) return tls.status();
-      config.tls = std::move(*tls);
-    } else if (Status s = ParseUsers(value, &config); !s.ok()) {
+      config->tls = std::move(*tls);
+    } else if (Status s = ParseUsers(value, config); !s.ok()) {
       return s;
     }
   }
-  return config;
+  return Status::Ok();
 }
 
 bool IsBcryptBase64(char c) {
@@ -225,33 +223,25 @@ bool IsBcryptHash(std::string_view hash) {
 
 Result<WebConfig> ParseWebConfig(std::string_view yaml,
                                  const std::filesystem::path& base_dir) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::ParserException& e) {
-    return Status::InvalidArgument(
-        "YAML syntax error at line " + std::to_string(e.mark.line + 1) +
-        ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
-  } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(std::string("YAML error: ") + e.what());
-  }
-  try {
-    return ParseRoot(root, base_dir);
-  } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(std::string("YAML error: ") + e.what());
-  }
+  WebConfig config;
+  Status status = ReadYaml(yaml, [&](const YAML::Node& root) {
+    return ParseRoot(root, base_dir, &config);
+  });
+  if (!status.ok()) return status;
+  return config;
 }
 
 Result<WebConfig> LoadWebConfigFile(const std::string& path) {
   if (path.empty()) return WebConfig{};
-  const std::string context = "web config file '" + path + "'";
-  Result<std::string> contents = ReadConfigFile(path, "web config file");
-  if (!contents.ok()) return contents.status();
   std::error_code ec;
   fs::path base_dir = fs::absolute(fs::path(path), ec).parent_path();
   if (ec) base_dir = fs::path(path).parent_path();
-  Result<WebConfig> config = ParseWebConfig(*contents, base_dir);
-  if (!config.ok()) return config.status().WithContext(context);
+  WebConfig config;
+  Status status =
+      ReadYamlFile(path, "web config file", [&](const YAML::Node& root) {
+        return ParseRoot(root, base_dir, &config);
+      });
+  if (!status.ok()) return status;
   return config;
 }
 

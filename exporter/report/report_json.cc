@@ -3,11 +3,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 #include <vector>
 
-#include "exporter/common/utf8.h"
+#include "exporter/common/json.h"
 #include "exporter/report/report_format.h"
 
 namespace pe {
@@ -95,57 +94,6 @@ class JsonWriter {
 };
 
 }  // namespace
-
-void AppendJsonString(std::string* out, std::string_view raw) {
-  out->push_back('"');
-  for (std::size_t i = 0; i < raw.size();) {
-    const std::size_t len = Utf8SequenceLength(raw, i);
-    if (len == 0) {
-      out->append(kReplacement);
-      ++i;
-      continue;
-    }
-    if (len > 1) {
-      out->append(raw.substr(i, len));
-      i += len;
-      continue;
-    }
-    const char c = raw[i++];
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x",
-                        static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out->append(buf);
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 std::string RenderReportJson(const RunReport& r) {
   JsonWriter w;

@@ -38,14 +38,10 @@ namespace pe {
 //     "generated_at": time
 //   }
 //
-// Integers are written exactly; duration_seconds in the shortest form that
+// Strings are escaped by AppendJsonString (common/json.h). Integers are
+// written exactly; duration_seconds in the shortest form that
 // reads back to the same double (non-finite: null).
 std::string RenderReportJson(const RunReport& report);
-
-// Appends `raw` as a JSON string literal: quotes, `"` `\` escaped, control
-// characters as \b \f \n \r \t or \u00XX (DEL too), invalid UTF-8 replaced
-// by U+FFFD; everything else passes through as UTF-8.
-void AppendJsonString(std::string* out, std::string_view raw);
 
 }  // namespace pe
 

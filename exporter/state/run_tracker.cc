@@ -249,13 +249,6 @@ void RunTracker::Apply(Known& known, bool is_new, const RunRow& row, double now,
   }
 }
 
-void RunTracker::Reconcile(const std::vector<RunRow>& rows, double now,
-                           bool count_transitions) {
-  BeginReconcile(count_transitions);
-  for (const RunRow& row : rows) ReconcileRow(RunRowValue(row), now);
-  EndReconcile();
-}
-
 void RunTracker::BeginReconcile(bool count_transitions,
                                 std::size_t expected_rows) {
   ++generation_;

@@ -87,14 +87,11 @@ class RunTracker {
   };
   explicit RunTracker(Options options) : options_(options) {}
 
-  // Replaces the whole picture with the runs now in the database. Runs no
-  // longer present are removed. If count_transitions, known runs that became
-  // terminal are reported finished (runs never seen before are not, so a
-  // start-up or a replaced file causes no burst).
-  void Reconcile(const std::vector<RunRow>& rows, double now,
-                 bool count_transitions);
-  // The same, streamed: BeginReconcile, ReconcileRow for each row, then
-  // EndReconcile, which forgets the runs that no row named.
+  // Replaces the whole picture with the runs now in the database, streamed:
+  // BeginReconcile, ReconcileRow for each row, then EndReconcile, which
+  // forgets the runs that no row named. If count_transitions, known runs
+  // that became terminal are reported finished (runs never seen before are
+  // not, so a start-up or a replaced file causes no burst).
   // expected_rows (e.g. a COUNT(*) of runs) sizes the table of known runs
   // once, instead of growing it row by row. ReconcileRow returns whether
   // the run is tracked now; a run that ended before the recent window and
@@ -132,7 +129,7 @@ class RunTracker {
 
   // Tracked runs are kept grouped in kBuckets buckets by a hash of their
   // id, so that the exposition renders a bucket from one range of the map
-  // instead of keeping its own set of ids (2 MB at 16k tracked runs).
+  // instead of keeping its own set of ids, a copy of every tracked id.
   static constexpr std::size_t kBuckets = 1024;
   static std::size_t BucketOf(std::string_view run_id);
   // fn(std::string_view id, const TrackedRun&) for the tracked runs of

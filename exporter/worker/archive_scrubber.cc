@@ -11,10 +11,10 @@
 
 #include "exporter/archive/archive_files.h"
 #include "exporter/archive/archive_verify.h"
+#include "exporter/common/json.h"
 #include "exporter/common/log.h"
 #include "exporter/common/run_id_path.h"
 #include "exporter/worker/iso_time.h"
-#include "exporter/worker/json_fields.h"
 #include "exporter/worker/worker_event.h"
 #include "exporter/worker/worker_schema.h"
 
@@ -41,7 +41,7 @@ bool IsMissing(const std::string& path) {
 }
 
 std::string EventData(const ScrubCheck& check, const char* action) {
-  return JsonFields()
+  return JsonObject()
       .Str("check", "scrub")
       .Str("result", ScrubResultName(check.result))
       .Str("archive_path", check.archive_path)

@@ -96,9 +96,9 @@ class CompletionWorker {
   // Mark and enqueue among the listed runs, by key.
   Result<int64_t> ListedRuns(Lane& lane, const std::vector<std::string>& runs);
   void CountMarked(const std::vector<CompletionMarker::Marked>& marked);
-  // Publishes the free and total bytes of the archive volume (statvfs, about
-  // a microsecond), so the gauges are true from the first iteration on and
-  // follow a volume that fills up while nothing is archived.
+  // Publishes the free and total bytes of the archive volume (one statvfs,
+  // cheap enough for every pass), so the gauges are true from the first
+  // iteration on and follow a volume that fills up while nothing is archived.
   void MeasureArchiveVolume();
   // full: everything; else (with a feed, between scans) only what changed.
   Status HousekeepOn(Lane& lane, bool full);

@@ -83,7 +83,7 @@ Status ValidateEvents(const std::vector<WorkerEvent>& events) {
 
 Result<int64_t> JobQueue::Enqueue(double now, std::size_t limit) {
   // Phase one reads, without a write lock, which terminal runs have no job
-  // yet (a scan of runs: tens of ms on 200k runs), so that an idle poll
+  // yet (a scan of the runs table, slow on a large one), so that an idle poll
   // never takes the write lock and a busy one holds it only for the inserts.
   std::vector<std::string> ids;
   Status status = store_->Read("find runs to enqueue", [&](SQLite::Database&

@@ -14,10 +14,10 @@
 #include "exporter/archive/archive_writer.h"
 #include "exporter/archive/preflight.h"
 #include "exporter/archive/remove_tree.h"
+#include "exporter/common/json.h"
 #include "exporter/common/log.h"
 #include "exporter/common/run_id_path.h"
 #include "exporter/report/report_files.h"
-#include "exporter/worker/json_fields.h"
 #include "exporter/worker/run_report_loader.h"
 
 namespace pe {
@@ -131,7 +131,7 @@ JobRunner::Outcome JobRunner::Skip(const Job& job, const std::string& reason,
   AdvanceEffects effects;
   effects.events.push_back(
       {job.run_id, "archival_skipped", "warning",
-       JsonFields().Str("reason", reason).Str("detail", detail).Build()});
+       JsonObject().Str("reason", reason).Str("detail", detail).Build()});
   return CheckLease(
       queue_->Advance(owner_, job.run_id, JobStage::kSkipped, Now(), effects),
       job, "skip");
@@ -181,7 +181,7 @@ JobRunner::Outcome JobRunner::ArchiveStage(const Job& job) {
     metrics_->ArchiveFailed(reason);
     return Retry(
         job, error, type,
-        JsonFields().Str("reason", reason).Str("error", error).Build());
+        JsonObject().Str("reason", reason).Str("error", error).Build());
   };
 
   fs::create_directories(options_.archive_dir, ec);
@@ -294,7 +294,7 @@ JobRunner::Outcome JobRunner::ArchiveStage(const Job& job) {
   effects.archive = record;
   effects.events.push_back(
       {job.run_id, "run_archived", "info",
-       JsonFields()
+       JsonObject()
            .Str("archive_path", final_path)
            .Num("size_bytes", static_cast<double>(record.size_bytes))
            .Str("sha256", record.sha256)
@@ -356,10 +356,10 @@ JobRunner::Outcome JobRunner::ReportStage(const Job& job,
     next = JobStage::kSkipped;
     metrics_->ArchiveSkipped(skip_reason);
     effects.events.push_back({job.run_id, "archival_skipped", "warning",
-                              JsonFields().Str("reason", skip_reason).Build()});
+                              JsonObject().Str("reason", skip_reason).Build()});
   }
   effects.events.push_back({job.run_id, "report_generated", "info",
-                            JsonFields()
+                            JsonObject()
                                 .Str("json_path", paths->json)
                                 .Str("html_path", paths->html)
                                 .Build()});
@@ -419,7 +419,7 @@ JobRunner::Outcome JobRunner::DeleteWorktreeStage(const Job& job,
       AdvanceEffects effects;
       effects.events.push_back({job.run_id, "archival_validation_failed",
                                 "error",
-                                JsonFields()
+                                JsonObject()
                                     .Str("check", "before_worktree_deletion")
                                     .Str("archive_path", final_path)
                                     .Str("problem", problem)

@@ -42,6 +42,7 @@ import urllib.error
 import urllib.request
 import zlib
 
+import contract_schema
 import pe_testlib as lib
 import test_worker_faults as wf
 
@@ -66,39 +67,6 @@ EXPORTER_FLAGS = [
     "--metrics.recent-window=1d",
 ]
 
-SCHEMA = """
-CREATE TABLE runs (
-  run_id TEXT PRIMARY KEY,
-  project_id TEXT NOT NULL,
-  phase_id TEXT NOT NULL,
-  workstream_id TEXT NULL,
-  state TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  started_at TEXT NULL,
-  ended_at TEXT NULL,
-  %s
-  metadata TEXT NULL
-);
-CREATE TABLE steps (
-  run_id TEXT NOT NULL,
-  step_id TEXT NOT NULL,
-  name TEXT NOT NULL,
-  state TEXT NOT NULL,
-  attempt INTEGER NOT NULL DEFAULT 1,
-  started_at TEXT NULL,
-  ended_at TEXT NULL,
-  error_message TEXT NULL,
-  PRIMARY KEY (run_id, step_id)
-);
-CREATE TABLE events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  run_id TEXT NULL,
-  event_type TEXT NOT NULL,
-  severity TEXT NOT NULL,
-  timestamp TEXT NOT NULL,
-  data TEXT NULL
-);
-"""
 
 
 # ---------------------------------------------------------------------------
@@ -122,8 +90,7 @@ def create_database(path, legacy=False, wal=True):
     try:
         if wal:
             conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(
-            SCHEMA % ("" if legacy else "updated_at TEXT NULL,"))
+        contract_schema.create_tables(conn, legacy=legacy)
     finally:
         conn.close()
 

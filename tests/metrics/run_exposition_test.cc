@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/reconcile.h"
+
 namespace pe {
 namespace {
 
@@ -99,7 +101,7 @@ TEST(RunExpositionTest, RenderingAllBucketsAtOnceGivesWhatSmallPollsGive) {
     if (row.ended_at) row.ended_at = 1'000'000 - i % 3000;
     rows.push_back(row);
   }
-  tracker.Reconcile(rows, 1'000'000, false);
+  testing::ReconcileAll(tracker, rows, 1'000'000, false);
   const RunTracker::Changes all = tracker.TakeChanges();
   ASSERT_TRUE(all.all);  // the first read: every bucket at once
   ASSERT_EQ(tracker.tracked_count(), 5000u);

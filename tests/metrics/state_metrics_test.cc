@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "exporter/state/parse_errors.h"
+#include "tests/support/reconcile.h"
 
 namespace pe {
 namespace {
@@ -25,7 +26,8 @@ RunRow MakeRunRow(const std::string& id, RunState state) {
 TEST(StateMetricsTest, RendersTheRunFamiliesAgainOnlyAfterTheyChanged) {
   StateMetrics metrics(10);
   RunTracker tracker(RunTracker::Options{3600, 100});
-  tracker.Reconcile({MakeRunRow("a", RunState::kRunning)}, 300, false);
+  testing::ReconcileAll(tracker, {MakeRunRow("a", RunState::kRunning)}, 300,
+                        false);
   metrics.UpdateRuns(tracker);
   const auto first = metrics.Texts();
   metrics.RecordPoll("unchanged", StateCondition::kOk, 0.001, 300);

@@ -9,34 +9,6 @@
 namespace pe {
 namespace {
 
-std::string Quoted(std::string_view raw) {
-  std::string out;
-  AppendJsonString(&out, raw);
-  return out;
-}
-
-TEST(ReportJsonTest, EscapesStringsAsJsonRequires) {
-  const struct {
-    std::string raw;
-    std::string want;
-  } cases[] = {
-      {"plain", R"("plain")"},
-      {R"(say "hi")", R"("say \"hi\"")"},
-      {R"(C:\path)", R"("C:\\path")"},
-      {"\b\f\n\r\t", R"("\b\f\n\r\t")"},
-      {std::string("\0", 1), R"("\u0000")"},
-      {"\x01\x1F\x7F", R"("\u0001\u001f\u007f")"},
-      {"</script><b>&", R"("</script><b>&")"},
-      {"caf\xC3\xA9 \xF0\x9F\x98\x80", "\"caf\xC3\xA9 \xF0\x9F\x98\x80\""},
-      {"bad\xFF", "\"bad\xEF\xBF\xBD\""},
-      {"overlong\xC0\xAF", "\"overlong\xEF\xBF\xBD\xEF\xBF\xBD\""},
-      {"cut\xE2\x82", "\"cut\xEF\xBF\xBD\xEF\xBF\xBD\""},
-  };
-  for (const auto& c : cases) {
-    EXPECT_EQ(Quoted(c.raw), c.want) << c.raw;
-  }
-}
-
 TEST(ReportJsonTest, WritesNullForEveryMissingValue) {
   RunReport report;
   report.run_id = "r1";

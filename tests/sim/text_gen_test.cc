@@ -1,4 +1,4 @@
-// Generated text: JSON payloads, error messages and names.
+// Generated text: error messages and names.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -6,24 +6,9 @@
 
 #include "tools/sim/catalog.h"
 #include "tools/sim/error_text.h"
-#include "tools/sim/json_text.h"
 
 namespace pe::sim {
 namespace {
-
-TEST(SimJsonQuoteTest, EscapesQuotesBackslashesAndControlCharacters) {
-  EXPECT_EQ(JsonQuote("plain"), "\"plain\"");
-  EXPECT_EQ(JsonQuote("a\"b\\c"), "\"a\\\"b\\\\c\"");
-  EXPECT_EQ(JsonQuote("l1\nl2\tx\r"), "\"l1\\nl2\\tx\\r\"");
-  EXPECT_EQ(JsonQuote(std::string("\x01", 1)), "\"\\u0001\"");
-  EXPECT_EQ(JsonQuote("zoë 数据"), "\"zoë 数据\"");
-}
-
-TEST(SimJsonObjectTest, BuildsAFlatObject) {
-  EXPECT_EQ(JsonObject().Build(), "{}");
-  EXPECT_EQ(JsonObject().Str("a", "x\"y").Int("n", -3).Num("d", 1.5).Build(),
-            "{\"a\":\"x\\\"y\",\"n\":-3,\"d\":1.500}");
-}
 
 TEST(MakeErrorMessageTest, CoversTheTextsTheExporterMustSurvive) {
   Rng rng(1);

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/reconcile.h"
+
 namespace pe {
 namespace {
 
@@ -36,11 +38,12 @@ RunTracker MakeTracker(std::size_t max_tracked = 100) {
 
 TEST(RunTrackerTest, TracksActiveAndRecentlyEndedRunsOnly) {
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("active", RunState::kRunning),
-               MakeRun("pending", RunState::kPending),
-               MakeRun("recent", RunState::kSucceeded, kNow - 60),
-               MakeRun("old", RunState::kFailed, kNow - 7200)},
-              kNow, false);
+  testing::ReconcileAll(t,
+                        {MakeRun("active", RunState::kRunning),
+                         MakeRun("pending", RunState::kPending),
+                         MakeRun("recent", RunState::kSucceeded, kNow - 60),
+                         MakeRun("old", RunState::kFailed, kNow - 7200)},
+                        kNow, false);
   EXPECT_TRUE(t.IsTracked("active"));
   EXPECT_TRUE(t.IsTracked("pending"));
   EXPECT_TRUE(t.IsTracked("recent"));
@@ -50,15 +53,16 @@ TEST(RunTrackerTest, TracksActiveAndRecentlyEndedRunsOnly) {
 
 TEST(RunTrackerTest, StartUpCountsNoHistoricalRunAsFinished) {
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("a", RunState::kSucceeded, kNow - 10),
-               MakeRun("b", RunState::kFailed, kNow - 10)},
-              kNow, false);
+  testing::ReconcileAll(t,
+                        {MakeRun("a", RunState::kSucceeded, kNow - 10),
+                         MakeRun("b", RunState::kFailed, kNow - 10)},
+                        kNow, false);
   EXPECT_TRUE(t.TakeChanges().finished.empty());
 }
 
 TEST(RunTrackerTest, CountsATransitionToTerminalOnce) {
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  testing::ReconcileAll(t, {MakeRun("a", RunState::kRunning)}, kNow, false);
   t.TakeChanges();
   t.Upsert(MakeRun("a", RunState::kSucceeded, kNow - 5), kNow);
   auto changes = t.TakeChanges();
@@ -72,18 +76,19 @@ TEST(RunTrackerTest, CountsATransitionToTerminalOnce) {
 
 TEST(RunTrackerTest, ANewRunAlreadyTerminalCountsAsFinished) {
   RunTracker t = MakeTracker();
-  t.Reconcile({}, kNow, false);
+  testing::ReconcileAll(t, {}, kNow, false);
   t.Upsert(MakeRun("fast", RunState::kFailed, kNow - 1), kNow);
   EXPECT_EQ(t.TakeChanges().finished.size(), 1u);
 }
 
 TEST(RunTrackerTest, ResyncCountsKnownTransitionsButNotUnseenRuns) {
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  testing::ReconcileAll(t, {MakeRun("a", RunState::kRunning)}, kNow, false);
   t.TakeChanges();
-  t.Reconcile({MakeRun("a", RunState::kPartial, kNow - 1),
-               MakeRun("unseen", RunState::kSucceeded, kNow - 1)},
-              kNow, true);
+  testing::ReconcileAll(t,
+                        {MakeRun("a", RunState::kPartial, kNow - 1),
+                         MakeRun("unseen", RunState::kSucceeded, kNow - 1)},
+                        kNow, true);
   auto changes = t.TakeChanges();
   ASSERT_EQ(changes.finished.size(), 1u);
   EXPECT_EQ(changes.finished[0].state, RunState::kPartial);
@@ -91,10 +96,11 @@ TEST(RunTrackerTest, ResyncCountsKnownTransitionsButNotUnseenRuns) {
 
 TEST(RunTrackerTest, KeepsCountsPerProjectAndStateThroughUpdatesAndPrunes) {
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("a", RunState::kRunning, std::nullopt, "x"),
-               MakeRun("b", RunState::kRunning, std::nullopt, "x"),
-               MakeRun("c", RunState::kFailed, kNow - 9000, "y")},
-              kNow, false);
+  testing::ReconcileAll(t,
+                        {MakeRun("a", RunState::kRunning, std::nullopt, "x"),
+                         MakeRun("b", RunState::kRunning, std::nullopt, "x"),
+                         MakeRun("c", RunState::kFailed, kNow - 9000, "y")},
+                        kNow, false);
   t.Upsert(MakeRun("a", RunState::kSucceeded, kNow, "x"), kNow);
   t.Remove("c");
   auto counts = t.CountsByProject();
@@ -116,11 +122,12 @@ TEST(RunTrackerTest, TrackedStepsFollowTheRunsWhileTheyAreTracked) {
   constexpr int kCompleted = static_cast<int>(StepState::kCompleted);
   constexpr int kFailed = static_cast<int>(StepState::kFailed);
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("a", RunState::kRunning, std::nullopt, "x"),
-               MakeRun("b", RunState::kFailed, kNow - 60, "x"),
-               MakeRun("c", RunState::kRunning, std::nullopt, "y"),
-               MakeRun("old", RunState::kFailed, kNow - 9000, "x")},
-              kNow, false);
+  testing::ReconcileAll(t,
+                        {MakeRun("a", RunState::kRunning, std::nullopt, "x"),
+                         MakeRun("b", RunState::kFailed, kNow - 60, "x"),
+                         MakeRun("c", RunState::kRunning, std::nullopt, "y"),
+                         MakeRun("old", RunState::kFailed, kNow - 9000, "x")},
+                        kNow, false);
   t.SetSteps("a", Steps(2, 0));
   t.SetSteps("b", Steps(1, 1));
   t.SetSteps("c", Steps(3, 0));
@@ -149,9 +156,9 @@ TEST(RunTrackerTest, TrackedStepsFollowTheRunsWhileTheyAreTracked) {
 
 TEST(RunTrackerTest, PrunedRunsStopBeingTrackedAtOnce) {
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  testing::ReconcileAll(t, {MakeRun("a", RunState::kRunning)}, kNow, false);
   t.TakeChanges();
-  t.Reconcile({}, kNow, true);
+  testing::ReconcileAll(t, {}, kNow, true);
   EXPECT_FALSE(t.IsTracked("a"));
   auto changes = t.TakeChanges();
   EXPECT_EQ(changes.removed.count("a"), 1u);
@@ -159,7 +166,8 @@ TEST(RunTrackerTest, PrunedRunsStopBeingTrackedAtOnce) {
 
 TEST(RunTrackerTest, EndedRunsLeaveWhenTheRecentWindowPasses) {
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("a", RunState::kSucceeded, kNow - 3500)}, kNow, false);
+  testing::ReconcileAll(t, {MakeRun("a", RunState::kSucceeded, kNow - 3500)},
+                        kNow, false);
   t.Expire(kNow + 50);
   EXPECT_TRUE(t.IsTracked("a"));
   t.Expire(kNow + 200);
@@ -168,7 +176,7 @@ TEST(RunTrackerTest, EndedRunsLeaveWhenTheRecentWindowPasses) {
 
 TEST(RunTrackerTest, AWindowWithoutEndedAtStartsWhenSeenTerminal) {
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  testing::ReconcileAll(t, {MakeRun("a", RunState::kRunning)}, kNow, false);
   t.Upsert(MakeRun("a", RunState::kCanceled, std::nullopt), kNow);
   t.Expire(kNow + 3000);
   EXPECT_TRUE(t.IsTracked("a"));
@@ -178,11 +186,13 @@ TEST(RunTrackerTest, AWindowWithoutEndedAtStartsWhenSeenTerminal) {
 
 TEST(RunTrackerTest, CapDropsTheOldestEndedRunsFirstAndCountsThem) {
   RunTracker t = MakeTracker(/*max_tracked=*/3);
-  t.Reconcile({MakeRun("active1", RunState::kRunning),
-               MakeRun("active2", RunState::kRunning),
-               MakeRun("ended_old", RunState::kSucceeded, kNow - 300),
-               MakeRun("ended_new", RunState::kSucceeded, kNow - 100)},
-              kNow, false);
+  testing::ReconcileAll(
+      t,
+      {MakeRun("active1", RunState::kRunning),
+       MakeRun("active2", RunState::kRunning),
+       MakeRun("ended_old", RunState::kSucceeded, kNow - 300),
+       MakeRun("ended_new", RunState::kSucceeded, kNow - 100)},
+      kNow, false);
   t.Expire(kNow);
   EXPECT_FALSE(t.IsTracked("ended_old"));
   EXPECT_TRUE(t.IsTracked("ended_new"));
@@ -193,7 +203,7 @@ TEST(RunTrackerTest, CapDropsTheOldestEndedRunsFirstAndCountsThem) {
 
 TEST(RunTrackerTest, LastProgressIsTheLatestOfStartStepsAndEvents) {
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  testing::ReconcileAll(t, {MakeRun("a", RunState::kRunning)}, kNow, false);
   EXPECT_DOUBLE_EQ(*t.FindTracked("a")->LastProgress(), kNow - 7000);
   StepSummary steps;
   steps.last_activity = kNow - 100;
@@ -207,10 +217,11 @@ TEST(RunTrackerTest, LastProgressIsTheLatestOfStartStepsAndEvents) {
 
 TEST(RunTrackerTest, LastSuccessIsTheLatestSucceededEndPerProjectAndPhase) {
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("a", RunState::kSucceeded, kNow - 9000),
-               MakeRun("b", RunState::kSucceeded, kNow - 8000),
-               MakeRun("c", RunState::kFailed, kNow - 10)},
-              kNow, false);
+  testing::ReconcileAll(t,
+                        {MakeRun("a", RunState::kSucceeded, kNow - 9000),
+                         MakeRun("b", RunState::kSucceeded, kNow - 8000),
+                         MakeRun("c", RunState::kFailed, kNow - 10)},
+                        kNow, false);
   EXPECT_DOUBLE_EQ(t.last_success().at({"p", "ph"}), kNow - 8000);
 }
 
@@ -218,9 +229,10 @@ TEST(RunTrackerTest, AFirstReadAsksForEveryRunToBeRenderedWithoutListingThem) {
   RunTracker t = MakeTracker();
   t.Upsert(MakeRun("gone", RunState::kRunning), kNow);
   t.Remove("gone");  // nothing tracked, a removal not taken yet
-  t.Reconcile({MakeRun("a", RunState::kRunning),
-               MakeRun("b", RunState::kSucceeded, kNow - 10)},
-              kNow, false);
+  testing::ReconcileAll(t,
+                        {MakeRun("a", RunState::kRunning),
+                         MakeRun("b", RunState::kSucceeded, kNow - 10)},
+                        kNow, false);
   StepSummary s;
   s.counts[static_cast<int>(StepState::kCompleted)] = 1;
   t.SetSteps("a", s);
@@ -232,7 +244,8 @@ TEST(RunTrackerTest, AFirstReadAsksForEveryRunToBeRenderedWithoutListingThem) {
 
   // From then on, each run that changed or left is named.
   t.SetSteps("b", s);
-  t.Reconcile({MakeRun("b", RunState::kSucceeded, kNow - 10)}, kNow, true);
+  testing::ReconcileAll(t, {MakeRun("b", RunState::kSucceeded, kNow - 10)},
+                        kNow, true);
   auto next = t.TakeChanges();
   EXPECT_FALSE(next.all);
   EXPECT_EQ(next.changed, std::set<std::string>{"b"});
@@ -241,7 +254,7 @@ TEST(RunTrackerTest, AFirstReadAsksForEveryRunToBeRenderedWithoutListingThem) {
 
 TEST(RunTrackerTest, ReportsOnlyRunsWhoseValuesChanged) {
   RunTracker t = MakeTracker();
-  t.Reconcile({MakeRun("a", RunState::kRunning)}, kNow, false);
+  testing::ReconcileAll(t, {MakeRun("a", RunState::kRunning)}, kNow, false);
   t.TakeChanges();
   t.Upsert(MakeRun("a", RunState::kRunning), kNow);
   EXPECT_TRUE(t.TakeChanges().changed.empty());
@@ -332,7 +345,7 @@ TEST(RunTrackerTest, AtTheCapKeepsWhatDroppingTheExcessAfterwardsWould) {
     read.push_back(r);
   }
   RunTracker t = MakeTracker(kCap);
-  t.Reconcile(read, kNow, false);
+  testing::ReconcileAll(t, read, kNow, false);
   t.Expire(kNow);
   const std::set<std::string> kept = KeptByTheCap(rows, kCap, kNow);
   EXPECT_EQ(TrackedIds(t), kept);

@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 
-#include "exporter/worker/worker_recorder.h"
+#include "exporter/worker/archival_log.h"
+#include "exporter/worker/worker_event.h"
 #include "tests/support/fixture_db.h"
 #include "tests/support/temp_dir.h"
 
@@ -221,37 +223,56 @@ TEST(WorkerStoreTest, WriteRollsBackEverythingWhenTheWorkFails) {
   EXPECT_EQ(q.getColumn(0).getInt64(), 0);
 }
 
-TEST(WorkerRecorderTest, UpsertsArchiveAndReportIntoOneRow) {
+TEST(ArchivalLogTest, UpsertsArchiveAndReportIntoOneRow) {
   testing::TempDir dir;
   testing::FixtureDb fixture(dir.File("state.db"));
   auto store = WorkerStore::Open(fixture.path(), FastPolicy());
   ASSERT_TRUE(store.ok());
-  WorkerRecorder recorder(store->get());
+  auto record_archive = [&](const std::string& run_id,
+                            const ArchiveRecord& record) {
+    return (*store)->Write("record archive", [&](SQLite::Database& db) {
+      UpsertArchive(db, run_id, record);
+      return Status::Ok();
+    });
+  };
+  auto record_report = [&](const std::string& run_id,
+                           const ReportRecord& record) {
+    return (*store)->Write("record report", [&](SQLite::Database& db) {
+      UpsertReport(db, run_id, record);
+      return Status::Ok();
+    });
+  };
+  auto get = [&](const std::string& run_id) {
+    std::optional<ArchivalLogRow> row;
+    EXPECT_TRUE((*store)
+                    ->Read("read archival_log",
+                           [&](SQLite::Database& db) {
+                             row = ReadArchivalLog(db, run_id);
+                             return Status::Ok();
+                           })
+                    .ok());
+    return row;
+  };
 
   const int64_t big = int64_t{5} << 33;  // needs 64 bits
-  ASSERT_TRUE(recorder
-                  .RecordArchive("r1", {.archive_path = "old.zip",
-                                        .size_bytes = 1,
-                                        .sha256 = "00",
-                                        .integrity = "failed",
-                                        .archived_at = 1764929472.5})
+  ASSERT_TRUE(record_archive("r1", {.archive_path = "old.zip",
+                                    .size_bytes = 1,
+                                    .sha256 = "00",
+                                    .integrity = "failed",
+                                    .archived_at = 1764929472.5})
                   .ok());
   ASSERT_TRUE(
-      recorder
-          .RecordReport("r1", {.json_path = "r.json", .html_path = "r.html"})
-          .ok());
-  ASSERT_TRUE(recorder
-                  .RecordArchive("r1", {.archive_path = "a/r1.zip",
-                                        .size_bytes = big,
-                                        .sha256 = "ab",
-                                        .integrity = "ok",
-                                        .archived_at = 1764929472.5})
+      record_report("r1", {.json_path = "r.json", .html_path = "r.html"}).ok());
+  ASSERT_TRUE(record_archive("r1", {.archive_path = "a/r1.zip",
+                                    .size_bytes = big,
+                                    .sha256 = "ab",
+                                    .integrity = "ok",
+                                    .archived_at = 1764929472.5})
                   .ok());
 
-  auto row = recorder.Get("r1");
-  ASSERT_TRUE(row.ok());
-  ASSERT_TRUE(row->has_value());
-  const ArchivalLogRow& r = **row;
+  const std::optional<ArchivalLogRow> row = get("r1");
+  ASSERT_TRUE(row.has_value());
+  const ArchivalLogRow& r = *row;
   EXPECT_EQ(r.archive_path, "a/r1.zip");
   EXPECT_EQ(r.size_bytes, big);
   EXPECT_EQ(r.sha256, "ab");
@@ -260,36 +281,33 @@ TEST(WorkerRecorderTest, UpsertsArchiveAndReportIntoOneRow) {
   EXPECT_EQ(r.report_json, "r.json");
   EXPECT_EQ(r.report_html, "r.html");
 
-  auto missing = recorder.Get("nope");
-  ASSERT_TRUE(missing.ok());
-  EXPECT_FALSE(missing->has_value());
+  EXPECT_FALSE(get("nope").has_value());
 }
 
-TEST(WorkerRecorderTest, AppendsOnlyEventTypesTheContractAllows) {
+TEST(WorkerEventTest, AppendsOnlyEventTypesTheContractAllows) {
   testing::TempDir dir;
   testing::FixtureDb fixture(dir.File("state.db"));
   auto store = WorkerStore::Open(fixture.path(), FastPolicy());
   ASSERT_TRUE(store.ok());
-  WorkerRecorder recorder(store->get());
+  // InsertWorkerEvent validates the event before it writes it.
+  auto append = [&](const WorkerEvent& event, double now) {
+    return (*store)->Write("append event", [&](SQLite::Database& db) {
+      return InsertWorkerEvent(db, event, now);
+    });
+  };
 
-  EXPECT_TRUE(recorder
-                  .AppendEvent({.run_id = "r1",
-                                .type = "archival_failed",
-                                .severity = "error",
-                                .data_json = R"({"reason": "disk_full"})"},
-                               1764929472.0)
+  EXPECT_TRUE(append({.run_id = "r1",
+                      .type = "archival_failed",
+                      .severity = "error",
+                      .data_json = R"({"reason": "disk_full"})"},
+                     1764929472.0)
                   .ok());
-  EXPECT_EQ(
-      recorder.AppendEvent({.run_id = "r1", .type = "run_failed"}, 1764929472.0)
-          .code(),
-      Status::Code::kInvalidArgument);
-  EXPECT_EQ(
-      recorder
-          .AppendEvent(
-              {.run_id = "r1", .type = "run_archived", .severity = "loud"},
-              1764929472.0)
-          .code(),
-      Status::Code::kInvalidArgument);
+  EXPECT_EQ(append({.run_id = "r1", .type = "run_failed"}, 1764929472.0).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(append({.run_id = "r1", .type = "run_archived", .severity = "loud"},
+                   1764929472.0)
+                .code(),
+            Status::Code::kInvalidArgument);
 
   SQLite::Statement q(fixture.db(),
                       "SELECT run_id, event_type, severity, timestamp, data "

@@ -7,11 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/common/json.h"
 #include "tools/sim/catalog.h"
 #include "tools/sim/contract_db.h"
 #include "tools/sim/contract_writer.h"
 #include "tools/sim/event_kind.h"
-#include "tools/sim/json_text.h"
 #include "tools/sim/rng.h"
 #include "tools/sim/run_id.h"
 #include "tools/sim/sim_time.h"
@@ -100,7 +100,7 @@ void Advancer::Advance(const std::string& run_id, AdvanceResult& result) {
          JsonObject()
              .Str("step_id", running->step_id)
              .Int("attempt", running->attempt)
-             .Num("duration_s", rng_.Exponential(5.0))
+             .Num("duration_s", rng_.Exponential(5.0), 3)
              .Build());
   }
   if (pending != nullptr) {

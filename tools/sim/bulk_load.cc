@@ -12,13 +12,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "exporter/common/json.h"
 #include "tools/sim/artifacts.h"
 #include "tools/sim/catalog.h"
 #include "tools/sim/contract_db.h"
 #include "tools/sim/contract_writer.h"
 #include "tools/sim/error_text.h"
 #include "tools/sim/event_kind.h"
-#include "tools/sim/json_text.h"
 #include "tools/sim/rng.h"
 #include "tools/sim/run_id.h"
 #include "tools/sim/sim_time.h"
@@ -360,7 +360,7 @@ std::string BulkLoader::EventData(const QueuedEvent& e) {
       data.Str("worker", "worker-" + std::to_string(e.seq % 8));
       break;
     case EventKind::kStepCompleted:
-      data.Num("duration_s", e.seconds);
+      data.Num("duration_s", e.seconds, 3);
       break;
     case EventKind::kStepFailed:
       if (auto it = errors_.find(e.seq); it != errors_.end()) {
@@ -373,7 +373,7 @@ std::string BulkLoader::EventData(const QueuedEvent& e) {
       break;
     default:
       if (e.state != nullptr) {
-        data.Str("state", e.state).Num("duration_s", e.seconds);
+        data.Str("state", e.state).Num("duration_s", e.seconds, 3);
       }
   }
   return data.Build();

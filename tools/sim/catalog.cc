@@ -4,7 +4,7 @@
 #include <functional>
 #include <string_view>
 
-#include "tools/sim/json_text.h"
+#include "exporter/common/json.h"
 
 namespace pe::sim {
 namespace {

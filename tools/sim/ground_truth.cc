@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "tools/sim/json_text.h"
+#include "exporter/common/json.h"
 
 namespace pe::sim {
 namespace {

@@ -11,12 +11,12 @@
 #include <filesystem>
 
 #include "exporter/common/duration.h"
+#include "exporter/common/json.h"
 #include "tools/sim/artifacts.h"
 #include "tools/sim/catalog.h"
 #include "tools/sim/contract_db.h"
 #include "tools/sim/error_text.h"
 #include "tools/sim/event_kind.h"
-#include "tools/sim/json_text.h"
 
 namespace pe::sim {
 namespace {

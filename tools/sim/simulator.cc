@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <utility>
 
+#include "exporter/common/json.h"
 #include "tools/sim/artifacts.h"
 #include "tools/sim/catalog.h"
 #include "tools/sim/contract_db.h"
 #include "tools/sim/error_text.h"
-#include "tools/sim/json_text.h"
 #include "tools/sim/pruner.h"
 
 namespace pe::sim {
@@ -377,7 +377,7 @@ void Simulator::EndStep(Micros t, uint64_t key, LiveRun& run) {
           JsonObject()
               .Str("step_id", run.step_ids[k])
               .Int("attempt", run.attempt)
-              .Num("duration_s", seconds)
+              .Num("duration_s", seconds, 3)
               .Build());
     if (rng_.Chance(0.1)) {
       Event(t, &run.id, EventKind::kCheckpointSaved,
@@ -424,7 +424,7 @@ void Simulator::EndRun(Micros t, uint64_t key, LiveRun& run,
   data.Str("state", s);
   if (run.created > 0) {
     data.Num("duration_s",
-             static_cast<double>(t - run.created) / kMicrosPerSecond);
+             static_cast<double>(t - run.created) / kMicrosPerSecond, 3);
   }
   EventKind kind = EventKind::kRunCompleted;
   const char* severity = nullptr;
