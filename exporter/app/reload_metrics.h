@@ -12,8 +12,9 @@
 namespace pe {
 
 // The configuration reload metrics (metric_defs.h, "Exporter health") in
-// their own prometheus-cpp registry, appended to each snapshot like the
-// worker's. Thread-safe (prometheus-cpp values are atomic).
+// their own prometheus-cpp registry, handed to the composer after every
+// reload attempt (Reloader::Hooks::metrics_changed). Thread-safe
+// (prometheus-cpp values are atomic).
 class ReloadMetrics {
  public:
   explicit ReloadMetrics(double loaded_at);

@@ -14,16 +14,32 @@ namespace {
 
 using metrics::AppendSample;
 
-// Family order of RunLines.
-const metrics::Def* const kFamilyDefs[RunExposition::kFamilies] = {
-    &metrics::kRunInfo,         &metrics::kRunStatus,     &metrics::kRunSteps,
-    &metrics::kRunCreated,      &metrics::kRunStart,      &metrics::kRunEnd,
-    &metrics::kRunLastProgress, &metrics::kRunFailureInfo};
-
 constexpr std::size_t kMaxIdBytes = 128;   // run ids and other identifiers
 constexpr std::size_t kMaxStepBytes = 64;  // step names
 
 }  // namespace
+
+const metrics::Def& RunExposition::DefOf(Family family) {
+  switch (family) {
+    case kInfo:
+      return metrics::kRunInfo;
+    case kStatus:
+      return metrics::kRunStatus;
+    case kSteps:
+      return metrics::kRunSteps;
+    case kCreated:
+      return metrics::kRunCreated;
+    case kStart:
+      return metrics::kRunStart;
+    case kEnd:
+      return metrics::kRunEnd;
+    case kLastProgress:
+      return metrics::kRunLastProgress;
+    case kFailureInfo:
+      return metrics::kRunFailureInfo;
+  }
+  return metrics::kRunInfo;  // not reached: every family is named above
+}
 
 RunExposition::RunLines RunExposition::Render(std::string_view run_id,
                                               const TrackedRun& run,
@@ -35,7 +51,11 @@ RunExposition::RunLines RunExposition::Render(std::string_view run_id,
 
 void RunExposition::RenderInto(std::string_view run_id, const TrackedRun& run,
                                std::size_t reason_max_bytes, RunLines* out) {
-  RunLines& lines = *out;
+  // A sample of a family goes to that family's lines, under its name.
+  const auto Add = [out](Family family, metrics::LabelPairs labels,
+                         double value) {
+    AppendSample(&(*out)[family], DefOf(family).name, labels, value);
+  };
   const TrackedRow& r = run.row;
   const std::string id = SanitizeLabelValue(run_id, kMaxIdBytes);
   const std::string project = SanitizeLabelValue(r.project(), kMaxIdBytes);
@@ -44,17 +64,16 @@ void RunExposition::RenderInto(std::string_view run_id, const TrackedRun& run,
       SanitizeLabelValue(r.workstream(), kMaxIdBytes);
   const std::string_view state = Name(r.state);
 
-  AppendSample(&lines[0], metrics::kRunInfo.name,
-               {{"run_id", id},
-                {"project", project},
-                {"phase", phase},
-                {"workstream", workstream}},
-               1);
+  Add(kInfo,
+      {{"run_id", id},
+       {"project", project},
+       {"phase", phase},
+       {"workstream", workstream}},
+      1);
   // Only pipeline_run_info and pipeline_run_failure_info carry project and
   // phase: the other families are joined to them on run_id (kube-state-
   // metrics' info pattern), which halves the bytes of a tracked run.
-  AppendSample(&lines[1], metrics::kRunStatus.name,
-               {{"run_id", id}, {"state", state}}, 1);
+  Add(kStatus, {{"run_id", id}, {"state", state}}, 1);
   const metrics::LabelPairs base = {{"run_id", id}};
   // What describes a run in progress is exposed while it is active; an
   // ended run keeps its state, start, end and failure (its steps count in
@@ -63,21 +82,20 @@ void RunExposition::RenderInto(std::string_view run_id, const TrackedRun& run,
   if (active) {
     for (StepState s : kStepStates) {
       if (run.steps.count(s) == 0) continue;
-      AppendSample(&lines[2], metrics::kRunSteps.name,
-                   {{"run_id", id}, {"state", Name(s)}}, run.steps.count(s));
+      Add(kSteps, {{"run_id", id}, {"state", Name(s)}}, run.steps.count(s));
     }
     if (r.created_at) {
-      AppendSample(&lines[3], metrics::kRunCreated.name, base, *r.created_at);
+      Add(kCreated, base, *r.created_at);
     }
   }
   if (r.started_at) {
-    AppendSample(&lines[4], metrics::kRunStart.name, base, *r.started_at);
+    Add(kStart, base, *r.started_at);
   }
   if (r.ended_at) {
-    AppendSample(&lines[5], metrics::kRunEnd.name, base, *r.ended_at);
+    Add(kEnd, base, *r.ended_at);
   }
   if (auto progress = run.LastProgress(); progress && active) {
-    AppendSample(&lines[6], metrics::kRunLastProgress.name, base, *progress);
+    Add(kLastProgress, base, *progress);
   }
   if (HasFailure(r.state)) {
     const StepFailure* failure = run.steps.failure.get();
@@ -85,21 +103,21 @@ void RunExposition::RenderInto(std::string_view run_id, const TrackedRun& run,
         SanitizeLabelValue(failure ? failure->step : "", kMaxStepBytes);
     const std::string reason =
         SanitizeReason(failure ? failure->reason : "", reason_max_bytes);
-    AppendSample(&lines[7], metrics::kRunFailureInfo.name,
-                 {{"run_id", id},
-                  {"project", project},
-                  {"phase", phase},
-                  {"state", state},
-                  {"step", step},
-                  {"reason", reason}},
-                 1);
+    Add(kFailureInfo,
+        {{"run_id", id},
+         {"project", project},
+         {"phase", phase},
+         {"state", state},
+         {"step", step},
+         {"reason", reason}},
+        1);
   }
 }
 
 RunExposition::RunExposition(std::size_t reason_max_bytes)
     : reason_max_bytes_(reason_max_bytes), buckets_(kBuckets) {
   for (std::size_t f = 0; f < kFamilies; ++f) {
-    headers_[f] = MakePart(metrics::Header(*kFamilyDefs[f]));
+    headers_[f] = MakePart(metrics::Header(DefOf(static_cast<Family>(f))));
   }
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/metrics/metric_defs.h"
 #include "exporter/metrics/snapshot.h"
 #include "exporter/state/run_tracker.h"
 
@@ -22,7 +23,20 @@ namespace pe {
 // series lingers.
 class RunExposition {
  public:
-  static constexpr std::size_t kFamilies = 8;
+  // The per-run families, in the order of the body; RunLines is indexed by
+  // them, and DefOf ties each to its declaration in metric_defs.
+  enum Family : std::size_t {
+    kInfo,
+    kStatus,
+    kSteps,
+    kCreated,
+    kStart,
+    kEnd,
+    kLastProgress,
+    kFailureInfo,
+  };
+  static constexpr std::size_t kFamilies = kFailureInfo + 1;
+  static const metrics::Def& DefOf(Family family);
   static constexpr std::size_t kBuckets = RunTracker::kBuckets;
   using RunLines = std::array<std::string, kFamilies>;
   using Part = Snapshot::Part;

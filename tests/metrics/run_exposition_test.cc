@@ -10,8 +10,8 @@
 namespace pe {
 namespace {
 
-constexpr std::size_t kInfo = 0, kStatus = 1, kSteps = 2, kCreated = 3,
-                      kStart = 4, kEnd = 5, kLastProgress = 6, kFailure = 7;
+using enum RunExposition::Family;
+constexpr RunExposition::Family kFailure = kFailureInfo;
 
 RunRow MakeRow(RunState state) {
   RunRow row;
@@ -35,6 +35,29 @@ TrackedRun MakeRun(RunState state) {
   run.steps.failure =
       std::make_shared<const StepFailure>(StepFailure{"compile", "exit 1"});
   return run;
+}
+
+// The families are named, not numbered: each name stands for one
+// declaration, in the order of the body.
+TEST(RunExpositionTest, EachFamilyIsTiedToItsDeclarationInBodyOrder) {
+  const std::vector<std::string_view> expected = {
+      "pipeline_run_info",
+      "pipeline_run_status",
+      "pipeline_run_steps",
+      "pipeline_run_created_timestamp_seconds",
+      "pipeline_run_start_timestamp_seconds",
+      "pipeline_run_end_timestamp_seconds",
+      "pipeline_run_last_progress_timestamp_seconds",
+      "pipeline_run_failure_info"};
+  ASSERT_EQ(RunExposition::kFamilies, expected.size());
+  for (std::size_t f = 0; f < RunExposition::kFamilies; ++f) {
+    EXPECT_EQ(RunExposition::DefOf(static_cast<RunExposition::Family>(f)).name,
+              expected[f]);
+  }
+  const RunExposition::RunLines lines =
+      RunExposition::Render("r1", MakeRun(RunState::kFailed), 100);
+  EXPECT_EQ(lines[kFailureInfo].rfind("pipeline_run_failure_info{", 0), 0u);
+  EXPECT_EQ(lines[kStatus].rfind("pipeline_run_status{", 0), 0u);
 }
 
 TEST(RunExpositionTest, AnActiveRunHasItsProgressAndOnlyNonZeroStepStates) {
