@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "bench/bench_db.h"
-#include "exporter/collector/poller.h"
 #include "exporter/common/log.h"
+#include "exporter/poll/poller.h"
 #include "tools/sim/active_runs.h"
 
 namespace {

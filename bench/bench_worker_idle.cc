@@ -31,8 +31,8 @@
 #include <vector>
 
 #include "bench/bench_db.h"
-#include "exporter/collector/poller.h"
 #include "exporter/common/log.h"
+#include "exporter/poll/poller.h"
 #include "exporter/worker/completion_worker.h"
 #include "exporter/worker/iso_time.h"
 #include "exporter/worker/run_feed.h"

@@ -13,13 +13,13 @@
 
 #include "exporter/app/reload_metrics.h"
 #include "exporter/app/reloader.h"
-#include "exporter/collector/poller.h"
 #include "exporter/common/build_info.h"
 #include "exporter/common/duration.h"
 #include "exporter/common/log.h"
 #include "exporter/http/web_config.h"
 #include "exporter/http/web_server.h"
 #include "exporter/metrics/composer.h"
+#include "exporter/poll/poller.h"
 #include "exporter/worker/completion_worker.h"
 #include "exporter/worker/worker_metrics.h"
 

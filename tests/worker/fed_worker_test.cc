@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "exporter/collector/poller.h"
+#include "exporter/poll/poller.h"
 #include "exporter/worker/completion_worker.h"
 #include "exporter/worker/run_feed.h"
 #include "tests/support/fixture_db.h"

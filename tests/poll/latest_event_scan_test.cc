@@ -1,4 +1,4 @@
-#include "exporter/collector/latest_event_scan.h"
+#include "exporter/poll/latest_event_scan.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_COLLECTOR_POLLER_H_
-#define PIPELINE_EXPORTER_COLLECTOR_POLLER_H_
+#ifndef PIPELINE_EXPORTER_POLL_POLLER_H_
+#define PIPELINE_EXPORTER_POLL_POLLER_H_
 
 #include <chrono>
 #include <cstdint>
@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "exporter/collector/side_reader.h"
 #include "exporter/config/config.h"
 #include "exporter/metrics/composer.h"
 #include "exporter/metrics/run_exposition.h"
 #include "exporter/metrics/state_metrics.h"
+#include "exporter/poll/side_reader.h"
 #include "exporter/state/parse_errors.h"
 #include "exporter/state/run_tracker.h"
 #include "exporter/state/state_reader.h"
@@ -130,4 +130,4 @@ class Poller {
 
 }  // namespace pe
 
-#endif  // PIPELINE_EXPORTER_COLLECTOR_POLLER_H_
+#endif  // PIPELINE_EXPORTER_POLL_POLLER_H_

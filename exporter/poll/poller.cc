@@ -1,4 +1,4 @@
-#include "exporter/collector/poller.h"
+#include "exporter/poll/poller.h"
 
 #include <malloc.h>
 #include <sys/stat.h>
@@ -8,10 +8,10 @@
 #include <string_view>
 #include <unordered_set>
 
-#include "exporter/collector/latest_event_scan.h"
-#include "exporter/collector/side_reader.h"
 #include "exporter/common/label_value.h"
 #include "exporter/common/log.h"
+#include "exporter/poll/latest_event_scan.h"
+#include "exporter/poll/side_reader.h"
 
 namespace pe {
 namespace {

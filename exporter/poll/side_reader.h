@@ -1,5 +1,5 @@
-#ifndef PIPELINE_EXPORTER_COLLECTOR_SIDE_READER_H_
-#define PIPELINE_EXPORTER_COLLECTOR_SIDE_READER_H_
+#ifndef PIPELINE_EXPORTER_POLL_SIDE_READER_H_
+#define PIPELINE_EXPORTER_POLL_SIDE_READER_H_
 
 #include <chrono>
 #include <condition_variable>
@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "exporter/collector/latest_event_scan.h"
 #include "exporter/common/status.h"
+#include "exporter/poll/latest_event_scan.h"
 #include "exporter/state/parse_errors.h"
 #include "exporter/state/run_model.h"
 #include "exporter/state/state_reader.h"
@@ -92,4 +92,4 @@ class SideReader {
 
 }  // namespace pe
 
-#endif  // PIPELINE_EXPORTER_COLLECTOR_SIDE_READER_H_
+#endif  // PIPELINE_EXPORTER_POLL_SIDE_READER_H_

@@ -1,4 +1,4 @@
-#include "exporter/collector/poller.h"
+#include "exporter/poll/poller.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "exporter/collector/side_reader.h"
+#include "exporter/poll/side_reader.h"
 
 #include <gtest/gtest.h>
 

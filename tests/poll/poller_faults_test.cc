@@ -10,7 +10,7 @@
 #include <random>
 #include <string>
 
-#include "exporter/collector/poller.h"
+#include "exporter/poll/poller.h"
 #include "tests/support/exposition.h"
 #include "tests/support/fixture_db.h"
 #include "tests/support/temp_dir.h"
