@@ -23,12 +23,6 @@ constexpr std::size_t kMarkLimit = 200;
 constexpr std::size_t kEnqueueLimit = 200;
 constexpr std::size_t kForgetLimit = 500;
 
-double WallClock() {
-  return std::chrono::duration<double>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string DefaultOwner() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
@@ -66,7 +60,7 @@ CompletionWorker::CompletionWorker(CompletionWorkerOptions options,
                                    std::shared_ptr<WorkerMetrics> metrics)
     : options_(std::move(options)), metrics_(std::move(metrics)) {
   if (options_.owner.empty()) options_.owner = DefaultOwner();
-  if (!options_.clock) options_.clock = WallClock;
+  if (!options_.clock) options_.clock = SystemClock();
   if (!metrics_) metrics_ = std::make_shared<WorkerMetrics>();
   options_.concurrency =
       std::clamp(options_.concurrency, 1, WorkerMetrics::kMaxProgressSlots);

@@ -86,7 +86,7 @@ class CompletionWorker {
     std::string last_open_error;
   };
 
-  double Now() const { return options_.clock(); }
+  double Now() const { return options_.clock->WallSeconds(); }
   Status Open(Lane& lane);
   // Mark, enqueue, backlog; housekeeping when due. Returns jobs enqueued.
   Result<int64_t> Maintain(Lane& lane);

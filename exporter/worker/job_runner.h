@@ -42,7 +42,7 @@ class JobRunner {
   Outcome Process(const Job& job);
 
  private:
-  double Now() const { return options_.clock(); }
+  double Now() const { return options_.clock->WallSeconds(); }
   Outcome ArchiveStage(const Job& job);
   Outcome ReportStage(const Job& job, const std::string& skip_reason);
   Outcome DeleteWorktreeStage(const Job& job, bool resumed);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "exporter/common/clock.h"
 #include "exporter/config/config.h"
 #include "exporter/worker/busy_retry.h"
 #include "exporter/worker/run_feed.h"
@@ -44,8 +45,9 @@ struct CompletionWorkerOptions {
   // it names and scans the runs table only when the poller read all of it
   // (start-up, state.resync-interval). Empty: it scans every interval.
   std::shared_ptr<RunFeed> feed;
-  std::string owner;              // empty: hostname:pid:random
-  std::function<double()> clock;  // Unix seconds; empty: the wall clock
+  std::string owner;  // empty: hostname:pid:random
+  // Null: the system clock. Tests inject a ManualClock.
+  std::shared_ptr<const Clock> clock;
 
   static CompletionWorkerOptions FromConfig(const Config& config);
 };

@@ -572,10 +572,10 @@ TEST_F(CompletionWorkerTest, JobsOfPrunedRunsAreForgottenTheirArchivesKept) {
 TEST_F(CompletionWorkerTest, ScrubCatchesBitRotAndTheRunIsArchivedAgain) {
   AddEndedRun("run-rot");
   AddWorktree("run-rot");
-  double now = 1764929472;
+  auto clock = std::make_shared<ManualClock>(1764929472);
   CompletionWorkerOptions options = Options();
   options.scrub_interval = std::chrono::hours(24);
-  options.clock = [&now] { return now; };
+  options.clock = clock;
   auto metrics = std::make_shared<WorkerMetrics>();
   CompletionWorker worker(options, metrics);
   Drain(worker);
@@ -590,7 +590,7 @@ TEST_F(CompletionWorkerTest, ScrubCatchesBitRotAndTheRunIsArchivedAgain) {
   ASSERT_TRUE(early.ok()) << early.status().message();
   EXPECT_EQ(*early, 0u);
 
-  now += 25 * 3600;
+  clock->Advance(25 * 3600);
   auto checked = worker.ScrubOnce();
   ASSERT_TRUE(checked.ok()) << checked.status().message();
   EXPECT_EQ(*checked, 1u);
@@ -622,9 +622,9 @@ TEST_F(CompletionWorkerTest, ScrubCatchesBitRotAndTheRunIsArchivedAgain) {
 }
 
 TEST_F(CompletionWorkerTest, RetentionRemovesTheOldestArchivesBeyondItsLimit) {
-  double now = 1764929472;
+  auto clock = std::make_shared<ManualClock>(1764929472);
   CompletionWorkerOptions options = Options();
-  options.clock = [&now] { return now; };
+  options.clock = clock;
   options.retention_max_count = 1;
   auto metrics = std::make_shared<WorkerMetrics>();
   CompletionWorker worker(options, metrics);
@@ -632,7 +632,7 @@ TEST_F(CompletionWorkerTest, RetentionRemovesTheOldestArchivesBeyondItsLimit) {
     AddEndedRun(run_id);
     AddWorktree(run_id);
     Drain(worker);
-    now += 60;
+    clock->Advance(60);
   }
   ASSERT_EQ(FilesUnder("archive").size(), 3u);
   ASSERT_TRUE(worker.Housekeep().ok());
