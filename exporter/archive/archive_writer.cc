@@ -248,6 +248,12 @@ ArchiveResult CloseFailure(zip_t* zip, const ArchiveReadState& state,
   return Fail(ArchiveFailure::kIo, Status::IoError(msg));
 }
 
+// The folder the archive goes to: final_path's (".": none named).
+std::string ArchiveDirOf(const std::string& final_path) {
+  std::string dir = std::filesystem::path(final_path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
 }  // namespace
 
 const char* ArchiveFailureName(ArchiveFailure failure) {
@@ -274,10 +280,10 @@ const char* ArchiveFailureName(ArchiveFailure failure) {
   return "internal";
 }
 
-ArchiveResult WriteRunArchive(const std::string& worktree_dir,
-                              const std::string& run_id,
-                              const std::string& final_path,
-                              const ArchiveOptions& options) {
+ArchiveResult WriteUnverifiedArchive(const std::string& worktree_dir,
+                                     const std::string& run_id,
+                                     const std::string& final_path,
+                                     const ArchiveOptions& options) {
   if (Status s = ValidateRunIdForPath(run_id); !s.ok()) {
     return Fail(ArchiveFailure::kInvalidRunId, s);
   }
@@ -293,9 +299,7 @@ ArchiveResult WriteRunArchive(const std::string& worktree_dir,
                     : ArchiveFailure::kBadInput,
                 listing.status());
   }
-  std::string archive_dir =
-      std::filesystem::path(final_path).parent_path().string();
-  if (archive_dir.empty()) archive_dir = ".";
+  const std::string archive_dir = ArchiveDirOf(final_path);
   const std::string temp_path = PartialArchivePath(archive_dir, run_id);
   RemovePartialFiles(archive_dir, run_id);
 
@@ -386,13 +390,41 @@ ArchiveResult WriteRunArchive(const std::string& worktree_dir,
                             Status::Internal("archival cancelled"));
   }
   int fsync_errno = 0;
+  std::error_code size_error;
   if (Status s = FsyncFile(temp_path, &fsync_errno); !s.ok()) {
     return fail_after_close(
         IsNoSpace(fsync_errno) ? ArchiveFailure::kNoSpace : ArchiveFailure::kIo,
         s);
   }
+  stats.archive_bytes = std::filesystem::file_size(temp_path, size_error);
+  if (size_error) {
+    return fail_after_close(ArchiveFailure::kIo,
+                            Status::IoError("size of '" + temp_path +
+                                            "': " + size_error.message()));
+  }
+  if (options.progress) options.progress(state.bytes_total, state.bytes_total);
+  return result;
+}
+
+ArchiveResult InstallVerifiedArchive(const std::string& run_id,
+                                     const std::string& final_path,
+                                     std::uint64_t expected_entries) {
+  if (Status s = ValidateRunIdForPath(run_id); !s.ok()) {
+    return Fail(ArchiveFailure::kInvalidRunId, s);
+  }
+  const std::string archive_dir = ArchiveDirOf(final_path);
+  const std::string temp_path = PartialArchivePath(archive_dir, run_id);
+  const auto fail_after_close = [&](ArchiveFailure why, Status s) {
+    RemovePartialFiles(archive_dir, run_id);
+    return Fail(why, std::move(s));
+  };
+  std::error_code exists_error;
+  if (!std::filesystem::is_regular_file(temp_path, exists_error)) {
+    return Fail(ArchiveFailure::kNotFound,
+                Status::NotFound("no written archive at '" + temp_path + "'"));
+  }
   VerifyResult verify = VerifyArchive(temp_path, run_id);
-  if (!verify.ok || verify.entries != stats.entries) {
+  if (!verify.ok || verify.entries != expected_entries) {
     return fail_after_close(
         ArchiveFailure::kVerify,
         Status::Corruption(
@@ -410,10 +442,26 @@ ArchiveResult WriteRunArchive(const std::string& worktree_dir,
     // Report it, but leave the file: removing it could lose the only copy.
     return Fail(ArchiveFailure::kIo, s);
   }
-  stats.archive_bytes = verify.archive_bytes;
-  stats.archive_sha256 = verify.archive_sha256;
-  if (options.progress) options.progress(state.bytes_total, state.bytes_total);
+  ArchiveResult result;
+  result.stats.entries = verify.entries;
+  result.stats.archive_bytes = verify.archive_bytes;
+  result.stats.archive_sha256 = verify.archive_sha256;
   return result;
+}
+
+ArchiveResult WriteRunArchive(const std::string& worktree_dir,
+                              const std::string& run_id,
+                              const std::string& final_path,
+                              const ArchiveOptions& options) {
+  ArchiveResult written =
+      WriteUnverifiedArchive(worktree_dir, run_id, final_path, options);
+  if (!written.ok()) return written;
+  ArchiveResult installed =
+      InstallVerifiedArchive(run_id, final_path, written.stats.entries);
+  if (!installed.ok()) return installed;
+  written.stats.archive_bytes = installed.stats.archive_bytes;
+  written.stats.archive_sha256 = installed.stats.archive_sha256;
+  return written;
 }
 
 }  // namespace pe

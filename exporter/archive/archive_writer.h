@@ -102,6 +102,27 @@ ArchiveResult WriteRunArchive(const std::string& worktree_dir,
                               const std::string& final_path,
                               const ArchiveOptions& options = {});
 
+// WriteRunArchive's two halves, for a caller that records the written
+// archive before it is checked (the completion worker's archive and verify
+// stages), so that a restart between them checks instead of writing again.
+//
+// WriteUnverifiedArchive: the sequence up to and including the fsync; the
+// archive is left at PartialArchivePath(<final_path's folder>, run_id) and
+// the stats have archive_bytes but no archive_sha256. On failure nothing is
+// left behind.
+ArchiveResult WriteUnverifiedArchive(const std::string& worktree_dir,
+                                     const std::string& run_id,
+                                     const std::string& final_path,
+                                     const ArchiveOptions& options = {});
+// InstallVerifiedArchive: verifies that file (VerifyArchive, and that it
+// holds expected_entries entries), renames it to final_path and fsyncs the
+// folder. Fails with kNotFound if there is no such file (e.g. removed as a
+// leftover), kVerify if the check fails (the file is removed), kIo. The
+// stats have entries, archive_bytes and archive_sha256.
+ArchiveResult InstallVerifiedArchive(const std::string& run_id,
+                                     const std::string& final_path,
+                                     std::uint64_t expected_entries);
+
 }  // namespace pe
 
 #endif  // PIPELINE_EXPORTER_ARCHIVE_ARCHIVE_WRITER_H_

@@ -230,7 +230,7 @@ Status CompletionWorker::HousekeepOn(Lane& lane, bool full) {
   Status result = Status::Ok();
   if (full) {
     // Partial files of runs nobody holds a lease on are what a crash left.
-    auto leased = lane.queue->LeasedRuns(Now());
+    auto leased = lane.queue->RunsWritingArchives(Now());
     if (!leased.ok()) {
       result = leased.status();
     } else {

@@ -9,7 +9,7 @@ namespace {
 
 constexpr const char* kJobColumns =
     "run_id, stage, attempts, next_attempt_at, last_error, lease_owner, "
-    "lease_expires_at, run_ended_at, end_sort_key";
+    "lease_expires_at, run_ended_at, end_sort_key, stage_data";
 
 // The claimable condition; ?1 is now. Its stage test is written exactly
 // like the partial index's WHERE so the query planner can use
@@ -51,6 +51,7 @@ Job ReadJob(SQLite::Statement& q) {
   job.lease_expires_at = OptionalReal(q, 6);
   job.run_ended_at = Text(q, 7);
   job.end_sort_key = OptionalReal(q, 8).value_or(0);
+  job.stage_data = Text(q, 9);
   return job;
 }
 
@@ -248,12 +249,19 @@ Result<LeaseStatus> JobQueue::Advance(const std::string& owner,
             db, final_stage
                     ? "UPDATE exporter_jobs SET stage = ?1, updated_at = ?2, "
                       "next_attempt_at = NULL, lease_owner = NULL, "
-                      "lease_expires_at = NULL WHERE run_id = ?3"
+                      "lease_expires_at = NULL, stage_data = ?4 "
+                      "WHERE run_id = ?3"
                     : "UPDATE exporter_jobs SET stage = ?1, updated_at = ?2, "
-                      "next_attempt_at = NULL WHERE run_id = ?3");
+                      "next_attempt_at = NULL, stage_data = ?4 "
+                      "WHERE run_id = ?3");
         q.bind(1, JobStageName(new_stage));
         q.bind(2, FormatIsoUtc(now));
         q.bind(3, run_id);
+        if (effects.stage_data.empty()) {
+          q.bind(4);
+        } else {
+          q.bind(4, effects.stage_data);
+        }
         q.exec();
         if (effects.archive) UpsertArchive(db, run_id, *effects.archive);
         if (effects.report) UpsertReport(db, run_id, *effects.report);
@@ -268,21 +276,28 @@ Result<LeaseStatus> JobQueue::Fail(const std::string& owner,
                                    const std::string& run_id,
                                    const std::string& error,
                                    std::optional<double> retry_at, double now,
-                                   const std::vector<WorkerEvent>& events) {
+                                   const std::vector<WorkerEvent>& events,
+                                   std::optional<JobStage> retry_from) {
   Status valid = ValidateEvents(events);
   if (!valid.ok()) return valid;
+  if (retry_from && IsFinalJobStage(*retry_from)) {
+    return Status::InvalidArgument(std::string("retry from final stage ") +
+                                   JobStageName(*retry_from));
+  }
   return WithLease(
       "record failure", owner, run_id, now, [&](SQLite::Database& db) {
+        // Given up: failed. Retried from another stage: that stage, without
+        // the data of the one it leaves.
+        const char* stage_update = !retry_at ? ", stage = 'failed'"
+                                   : retry_from
+                                       ? ", stage = ?5, stage_data = NULL"
+                                       : "";
         SQLite::Statement q(
-            db, retry_at
-                    ? "UPDATE exporter_jobs SET attempts = attempts + 1, "
-                      "last_error = ?1, next_attempt_at = ?2, updated_at = ?3, "
-                      "lease_owner = NULL, lease_expires_at = NULL "
-                      "WHERE run_id = ?4"
-                    : "UPDATE exporter_jobs SET attempts = attempts + 1, "
-                      "last_error = ?1, next_attempt_at = ?2, updated_at = ?3, "
-                      "lease_owner = NULL, lease_expires_at = NULL, "
-                      "stage = 'failed' WHERE run_id = ?4");
+            db, std::string("UPDATE exporter_jobs SET attempts = attempts + 1, "
+                            "last_error = ?1, next_attempt_at = ?2, "
+                            "updated_at = ?3, lease_owner = NULL, "
+                            "lease_expires_at = NULL") +
+                    stage_update + " WHERE run_id = ?4");
         q.bind(1, error);
         if (retry_at) {
           q.bind(2, *retry_at);
@@ -291,6 +306,7 @@ Result<LeaseStatus> JobQueue::Fail(const std::string& owner,
         }
         q.bind(3, FormatIsoUtc(now));
         q.bind(4, run_id);
+        if (retry_at && retry_from) q.bind(5, JobStageName(*retry_from));
         q.exec();
         return InsertEvents(db, events, now);
       });
@@ -376,21 +392,24 @@ Result<int64_t> JobQueue::ForgetPrunedRuns(std::size_t limit) {
   return deleted;
 }
 
-Result<std::vector<std::string>> JobQueue::LeasedRuns(double now) {
+Result<std::vector<std::string>> JobQueue::RunsWritingArchives(double now) {
   std::vector<std::string> runs;
-  Status status = store_->Read("list leased jobs", [&](SQLite::Database& db) {
-    runs.clear();
-    // Only open jobs hold leases (a final stage clears it): the partial
-    // index exporter_jobs_open keeps this to the open jobs.
-    SQLite::Statement q(db,
-                        "SELECT run_id FROM exporter_jobs "
-                        "INDEXED BY exporter_jobs_open WHERE "
-                        "stage NOT IN ('done', 'skipped', 'failed') AND "
-                        "lease_owner IS NOT NULL AND lease_expires_at > ?");
-    q.bind(1, now);
-    while (q.executeStep()) runs.push_back(q.getColumn(0).getString());
-    return Status::Ok();
-  });
+  Status status =
+      store_->Read("list jobs writing archives", [&](SQLite::Database& db) {
+        runs.clear();
+        // Only open jobs hold leases (a final stage clears it) or wait in
+        // archived: the partial index exporter_jobs_open keeps this to them.
+        SQLite::Statement q(
+            db,
+            "SELECT run_id FROM exporter_jobs "
+            "INDEXED BY exporter_jobs_open WHERE "
+            "stage NOT IN ('done', 'skipped', 'failed') AND "
+            "(stage = 'archived' OR "
+            "(lease_owner IS NOT NULL AND lease_expires_at > ?))");
+        q.bind(1, now);
+        while (q.executeStep()) runs.push_back(q.getColumn(0).getString());
+        return Status::Ok();
+      });
   if (!status.ok()) return status;
   return runs;
 }

@@ -27,6 +27,9 @@ struct Job {
   std::optional<double> lease_expires_at;
   std::string run_ended_at;  // the run's ended_at as the orchestrator wrote it
   double end_sort_key = 0;   // Unix seconds used to order the queue
+  // What the stage that ended last left for the next one (JSON), e.g. the
+  // figures of the archive written in stage archived; empty if nothing.
+  std::string stage_data;
 };
 
 // Whether a lease-guarded call found the caller still holding the lease.
@@ -42,6 +45,8 @@ struct AdvanceEffects {
   std::optional<ReportRecord> report;
   std::optional<double> worktree_deleted_at;  // Unix seconds
   std::vector<WorkerEvent> events;
+  // The new stage's exporter_jobs.stage_data (empty: NULL).
+  std::string stage_data;
 };
 
 // The completion worker's durable work queue in exporter_jobs: one job per
@@ -54,14 +59,16 @@ struct AdvanceEffects {
 //  terminal run --Enqueue--> queued -> archived -> verified -> reported -> done
 //  any non-final stage --Advance--> any stage but failed (done, skipped final)
 //  any non-final stage --Fail(retry_at)--> same stage, attempts + 1, backoff
+//  any non-final stage --Fail(retry_at, retry_from)--> retry_from, the same
 //  any non-final stage --Fail(no retry)--> failed (final)
 // clang-format on
 //
-// - queued: nothing done yet. archived: the archive is written and recorded
-//   (archival_log). verified: its integrity was checked. reported: the
-//   reports are written. done: nothing left. skipped: nothing to archive
-//   (e.g. no worktree); final. failed: given up after too many attempts;
-//   final, kept for operators (it counts in the backlog).
+// - queued: nothing done yet. archived: the archive is written, not yet
+//   checked (a temporary file; stage_data holds its figures). verified: it
+//   was checked, moved to its final name and recorded (archival_log).
+//   reported: the reports are written. done: nothing left. skipped: nothing to
+//   archive (e.g. no worktree); final. failed: given up after too many
+//   attempts; final, kept for operators (it counts in the backlog).
 // - Advance moves to any stage (a failed verification may go back to
 //   queued); the worker resumes a job from its recorded stage, so a restart
 //   never repeats a finished step.
@@ -113,12 +120,15 @@ class JobQueue {
   Result<LeaseStatus> Advance(const std::string& owner,
                               const std::string& run_id, JobStage new_stage,
                               double now, const AdvanceEffects& effects = {});
-  // Counts a failed attempt with its error. retry_at set: retried from the
-  // same stage once now >= retry_at; nullopt: the job becomes failed.
+  // Counts a failed attempt with its error. retry_at set: retried once
+  // now >= retry_at, from retry_from (a stage that is not final; its
+  // stage_data cleared) or else from the same stage; nullopt: the job
+  // becomes failed.
   Result<LeaseStatus> Fail(const std::string& owner, const std::string& run_id,
                            const std::string& error,
                            std::optional<double> retry_at, double now,
-                           const std::vector<WorkerEvent>& events = {});
+                           const std::vector<WorkerEvent>& events = {},
+                           std::optional<JobStage> retry_from = std::nullopt);
   // Gives the lease back without changing anything else.
   Result<LeaseStatus> Release(const std::string& owner,
                               const std::string& run_id, double now);
@@ -131,9 +141,10 @@ class JobQueue {
   // one short write. archival_log rows stay: their archives may still be
   // on disk. Returns how many were deleted.
   Result<int64_t> ForgetPrunedRuns(std::size_t limit);
-  // Run ids whose job holds an unexpired lease at now (some worker may be
-  // writing their archive).
-  Result<std::vector<std::string>> LeasedRuns(double now);
+  // Run ids whose temporary archive files are in use at now: their job
+  // holds an unexpired lease (some worker may be writing the archive) or is
+  // in stage archived (the written archive waits for its check).
+  Result<std::vector<std::string>> RunsWritingArchives(double now);
   // Number of jobs in each stage; every stage is present, 0 if none.
   Result<std::map<JobStage, int64_t>> StageCounts();
 

@@ -5,25 +5,28 @@
 #include <string>
 
 #include "exporter/worker/job_queue.h"
+#include "exporter/worker/job_stages.h"
 #include "exporter/worker/worker_metrics.h"
 #include "exporter/worker/worker_options.h"
 #include "exporter/worker/worker_store.h"
 
 namespace pe {
 
-// Takes one claimed job from its recorded stage to a final one:
+// Takes one claimed job from its recorded stage to a final one, or to a
+// recorded failure, by driving the steps of job_stages.h in one loop:
 //
-//   queued --archive written + verified--> verified --reports--> done
-//   queued --invalid run id--> skipped (no file touched)
-//   queued --no worktree folder--> skipped, reports still written
-//   with delete_worktrees: ... --reports--> reported --worktree deleted--> done
-//   any failure (preflight, archive, reports, deletion) --> same stage,
-//   retried after retry_backoff * 2^attempts (at most 1h)
+//   step = FirstStep(recorded stage)
+//   while step: outcome = step(job)
+//     advance: record the new stage with its effects (one transaction),
+//              then outcome.next
+//     continue: outcome.next, nothing recorded
+//     fail: count the attempt; retried after retry_backoff * 2^attempts
+//           (at most 1h), from the stage the step names; failed after 20
 //
-// Each stage change is recorded with its archival_log columns and its
-// event in one transaction (JobQueue::Advance), so no record or event is
-// written twice, across restarts too. No transaction is held during file
-// I/O; the lease is renewed while a long archive is written.
+// Each transition is recorded as its step ends, so a restart resumes after
+// the last finished step and never repeats one. No transaction is held
+// during file I/O; while a step blocks in it (archive, verify), a
+// LeaseKeeper renews the lease on its own thread.
 //
 // One JobRunner per archiving thread: it uses that thread's store and queue
 // and reports its progress under its own metrics slot.
@@ -41,25 +44,26 @@ class JobRunner {
 
   Outcome Process(const Job& job);
 
+  // For tests: after recording this many transitions, stop as a crash
+  // would (kLost, the lease left to expire, nothing more recorded).
+  void set_stop_after_transitions(int transitions) {
+    stop_after_transitions_ = transitions;
+  }
+
  private:
   double Now() const { return options_.clock->WallSeconds(); }
-  Outcome ArchiveStage(const Job& job);
-  Outcome ReportStage(const Job& job, const std::string& skip_reason);
-  Outcome DeleteWorktreeStage(const Job& job, bool resumed);
-  Outcome Skip(const Job& job, const std::string& reason,
-               const std::string& detail);
-  Outcome Retry(const Job& job, const std::string& error,
-                const std::string& event_type, const std::string& data_json);
+  // Runs step, with the lease kept meanwhile if the step needs it.
+  StepOutcome Run(JobStep step, const JobWork& work);
+  Outcome Retry(const Job& job, const StepOutcome& failure);
   Outcome CheckLease(const Result<LeaseStatus>& status, const Job& job,
                      const char* what);
 
   const CompletionWorkerOptions& options_;
   WorkerMetrics* metrics_;
-  WorkerStore* store_;
   JobQueue* queue_;
   std::string owner_;
-  int slot_;
-  const std::atomic<bool>* cancel_;
+  StepContext context_;
+  int stop_after_transitions_ = -1;  // -1: never
 };
 
 }  // namespace pe

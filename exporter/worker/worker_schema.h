@@ -27,11 +27,14 @@
 //                 state machine). end_sort_key is the run's end time in Unix
 //                 seconds (ended_at, else created_at), parsed by the
 //                 exporter, so mixed timestamp formats order correctly.
-//                 Indexes: exporter_jobs_open (claimable jobs in queue
-//                 order) and exporter_jobs_stage (backlog and stage counts).
+//                 stage_data: what the stage that ended last produced for
+//                 the next one (JSON; e.g. the written archive's figures in
+//                 stage archived), NULL if nothing. Indexes: exporter_jobs_open
+//                 (claimable jobs in queue order) and exporter_jobs_stage
+//                 (backlog and stage counts).
 namespace pe {
 
-inline constexpr const char* kWorkerSchemaVersion = "3";
+inline constexpr const char* kWorkerSchemaVersion = "4";
 
 inline constexpr const char* kWorkerSchemaSql = R"sql(
 CREATE TABLE IF NOT EXISTS exporter_meta (
@@ -67,10 +70,11 @@ CREATE TABLE IF NOT EXISTS exporter_jobs (
   updated_at TEXT,
   run_ended_at TEXT,
   end_sort_key REAL,
-  enqueued_at TEXT
+  enqueued_at TEXT,
+  stage_data TEXT
 );
 INSERT OR IGNORE INTO exporter_meta (key, value)
-  VALUES ('schema_version', '3');
+  VALUES ('schema_version', '4');
 )sql";
 
 // Where an archival_log row is retained: it has an archive that retention
@@ -109,6 +113,10 @@ inline constexpr const char* kArchivalLogV2Columns[] = {
 // the rows already there.
 inline constexpr const char* kArchivalLogV3Columns[] = {"archived_unix",
                                                         "last_check_unix"};
+
+// Column added to exporter_jobs by schema version 4 (TEXT); the jobs
+// already there keep NULL (no stage of theirs left data behind).
+inline constexpr const char* kJobsV4Column = "stage_data";
 
 }  // namespace pe
 

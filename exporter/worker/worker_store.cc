@@ -110,9 +110,10 @@ Status WorkerStore::Init() {
       if (!q.executeStep()) return Status::Internal("schema_version missing");
       version = q.getColumn(0).getString();
     }
-    if (version == "1" || version == "2") {
+    if (version == "1" || version == "2" || version == "3") {
       // Upgrades in place, in this transaction: the columns a version
-      // lacks, then the numeric times from the text ones.
+      // lacks, then (before version 3) the numeric times from the text
+      // ones.
       const std::set<std::string> have = Columns(db, "archival_log");
       for (const char* column : kArchivalLogV2Columns) {
         if (have.count(column) == 0) {
@@ -126,9 +127,15 @@ Status WorkerStore::Init() {
                   " REAL");
         }
       }
-      db.exec(std::string("UPDATE archival_log SET archived_unix = "
-                          "pe_unix_time(archived_at), last_check_unix = ") +
-              kLastCheckUnixSql);
+      if (version != "3") {
+        db.exec(std::string("UPDATE archival_log SET archived_unix = "
+                            "pe_unix_time(archived_at), last_check_unix = ") +
+                kLastCheckUnixSql);
+      }
+      if (Columns(db, "exporter_jobs").count(kJobsV4Column) == 0) {
+        db.exec(std::string("ALTER TABLE exporter_jobs ADD COLUMN ") +
+                kJobsV4Column + " TEXT");
+      }
       db.exec(std::string("UPDATE exporter_meta SET value = '") +
               kWorkerSchemaVersion + "' WHERE key = 'schema_version'");
     } else if (version != kWorkerSchemaVersion) {

@@ -74,7 +74,7 @@ TEST(WorkerStoreTest,
                       name.starts_with("sqlite_autoindex_archival_log");
     EXPECT_TRUE(ours) << name;
   }
-  EXPECT_EQ(SchemaVersion(fixture.db()), "3");
+  EXPECT_EQ(SchemaVersion(fixture.db()), "4");
 }
 
 TEST(WorkerStoreTest, UpgradesVersionOneTablesKeepingTheirRows) {
@@ -102,7 +102,7 @@ TEST(WorkerStoreTest, UpgradesVersionOneTablesKeepingTheirRows) {
   EXPECT_TRUE(row.isColumnNull(2));
   EXPECT_TRUE(row.isColumnNull(3));
   EXPECT_TRUE(row.isColumnNull(4));
-  EXPECT_EQ(SchemaVersion(fixture.db()), "3");
+  EXPECT_EQ(SchemaVersion(fixture.db()), "4");
   // Opening again changes nothing.
   store->reset();
   EXPECT_TRUE(WorkerStore::Open(fixture.path(), FastPolicy()).ok());
@@ -150,6 +150,45 @@ TEST(WorkerStoreTest, UpgradesVersionTwoRowsWithTheirTimesInUnixSeconds) {
        {"archival_log_check_due", "archival_log_archived"}) {
     EXPECT_TRUE(SchemaSql(fixture.db()).count(index)) << index;
   }
+}
+
+TEST(WorkerStoreTest, UpgradesVersionThreeJobsWithAnEmptyStageData) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  fixture.db().exec(
+      "CREATE TABLE exporter_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "INSERT INTO exporter_meta VALUES ('schema_version', '3');"
+      "CREATE TABLE exporter_jobs (run_id TEXT PRIMARY KEY, stage TEXT NOT "
+      "NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL, "
+      "last_error TEXT, lease_owner TEXT, lease_expires_at REAL, updated_at "
+      "TEXT, run_ended_at TEXT, end_sort_key REAL, enqueued_at TEXT);"
+      "INSERT INTO exporter_jobs (run_id, stage, attempts) "
+      "VALUES ('r1', 'verified', 2);");
+
+  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+
+  SQLite::Statement row(fixture.db(),
+                        "SELECT stage, attempts, quote(stage_data) "
+                        "FROM exporter_jobs WHERE run_id = 'r1'");
+  ASSERT_TRUE(row.executeStep());
+  EXPECT_EQ(row.getColumn(0).getString(), "verified");
+  EXPECT_EQ(row.getColumn(1).getInt64(), 2);
+  EXPECT_EQ(row.getColumn(2).getString(), "NULL");
+  EXPECT_EQ(SchemaVersion(fixture.db()), "4");
+}
+
+TEST(WorkerStoreTest, RefusesTablesOfANewerVersionNamingBoth) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  fixture.db().exec(
+      "CREATE TABLE exporter_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "INSERT INTO exporter_meta VALUES ('schema_version', '5');");
+  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("schema version 5, expected 4"),
+            std::string::npos)
+      << store.status().message();
 }
 
 TEST(WorkerStoreTest, CreatesItsTablesOnceAWriterHoldingTheLockIsDone) {
