@@ -1,12 +1,10 @@
 // What the completion worker costs when there is nothing to do, on a large
 // state database whose terminal runs have all been archived, measured side
 // by side in one run:
-//  - a worker without the poller's feed ("unfed"), which scans every pass as
-//    every worker did before issue #10 (maintenance: mark + enqueue scans of
-//    runs, backlog, empty claim; housekeeping: leftovers, pruned jobs,
-//    retention, retained-archive metrics), and the scrub's old due query,
-//    which sorted every retained row by its parsed last check (the code
-//    before #10 itself: bench/run_before_after.sh runs both binaries);
+//  - the scrub's old due query, which sorted every retained row by its
+//    parsed last check (the code before #10, whose worker also scanned the
+//    runs table every pass, is measured by its own binary:
+//    bench/run_before_after.sh runs both);
 //  - the worker fed by the poller (the daemon's): an idle pass with
 //    housekeeping included, the pass after a resync (the scans and the full
 //    housekeeping, once per state.resync-interval), the scrub pass through
@@ -123,9 +121,6 @@ int main(int argc, char** argv) {
   options.scrub_interval = std::chrono::hours(24);
   options.retention_max_count = terminal * 2;  // limits never reached
   options.retention_max_age = std::chrono::hours(24 * 3650);
-  pe::CompletionWorker baseline(options, nullptr);
-  (void)baseline.RunOnce();  // opens, first housekeeping
-
   auto feed = std::make_shared<pe::RunFeed>();
   options.feed = feed;
   options.housekeeping_interval = std::chrono::milliseconds(0);  // each pass
@@ -162,11 +157,6 @@ int main(int argc, char** argv) {
       terminal + flags->active, rounds);
   Row("poller: poll, nothing changed (reference)",
       Measure(rounds, [&] { poller.PollOnce(); }));
-  Row("unfed: maintenance + empty claim (`RunOnce`), every "
-      "`worker.interval`",
-      Measure(rounds, [&] { (void)baseline.RunOnce(); }));
-  Row("unfed: housekeeping incl. retention, every minute",
-      Measure(rounds, [&] { (void)baseline.Housekeep(); }));
   Row("old scrub due query (sort of every retained row)",
       Measure(rounds, old_scrub_query));
   Row("fed: idle pass incl. housekeeping + empty claim, every "

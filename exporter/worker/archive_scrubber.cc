@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <utility>
@@ -81,7 +80,9 @@ const char* ScrubResultName(ScrubResult result) {
 }
 
 ArchiveScrubber::ArchiveScrubber(WorkerStore* store, ScrubOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store), options_(std::move(options)) {
+  if (!options_.clock) options_.clock = SystemClock();
+}
 
 Result<std::vector<ArchiveScrubber::DueRow>> ArchiveScrubber::ReadDue(
     double now) {
@@ -145,11 +146,9 @@ ScrubCheck ArchiveScrubber::Check(const DueRow& row) const {
     return check;
   }
 
-  const auto started = std::chrono::steady_clock::now();
+  const double started = options_.clock->MonotonicSeconds();
   const VerifyResult verified = VerifyArchive(*path, row.run_id);
-  check.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-          .count();
+  check.seconds = options_.clock->MonotonicSeconds() - started;
   check.bytes = verified.archive_bytes;
   if (!verified.ok) {
     // Deleted while it was read: missing, not corrupt.

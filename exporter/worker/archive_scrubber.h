@@ -5,11 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "exporter/common/clock.h"
 #include "exporter/common/status.h"
 #include "exporter/worker/worker_store.h"
 
@@ -20,6 +22,9 @@ struct ScrubOptions {
   std::string worktrees_dir;  // <worktrees_dir>/<run_id>/ is the source tree
   double interval_seconds = 86400;  // due when the last check is this old
   std::size_t batch = 8;            // at most this many archives per RunDue
+  // Times each check (ScrubCheck::seconds, monotonic). Null: the system
+  // clock.
+  std::shared_ptr<const Clock> clock;
 };
 
 enum class ScrubResult { kOk, kFailed, kMissing };

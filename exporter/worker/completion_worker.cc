@@ -51,6 +51,7 @@ ScrubOptions ScrubOptionsFor(const CompletionWorkerOptions& options) {
   scrub.worktrees_dir = options.worktrees_dir;
   scrub.interval_seconds =
       std::chrono::duration<double>(options.scrub_interval).count();
+  scrub.clock = options.clock;
   return scrub;
 }
 
@@ -61,6 +62,8 @@ CompletionWorker::CompletionWorker(CompletionWorkerOptions options,
     : options_(std::move(options)), metrics_(std::move(metrics)) {
   if (options_.owner.empty()) options_.owner = DefaultOwner();
   if (!options_.clock) options_.clock = SystemClock();
+  // Fed by no one, the worker acts on what its first pass scans.
+  if (!options_.feed) options_.feed = std::make_shared<RunFeed>();
   if (!metrics_) metrics_ = std::make_shared<WorkerMetrics>();
   options_.concurrency =
       std::clamp(options_.concurrency, 1, WorkerMetrics::kMaxProgressSlots);
@@ -135,28 +138,27 @@ Result<int64_t> CompletionWorker::Maintain(Lane& lane) {
     metrics_->Heartbeat(Now());
     return status;
   }
-  RunFeed::Batch batch;
-  if (options_.feed) batch = options_.feed->Take();
-  const bool scan = !options_.feed || batch.scan || scan_pending_;
+  RunFeed::Batch batch = options_.feed->Take();
+  const bool scan = batch.scan || scan_pending_;
 
-  const auto steady = std::chrono::steady_clock::now();
-  // With a feed, the full housekeeping runs when the poller read the whole
-  // table (not again for each batch of a long scan).
-  const bool full_with_feed = options_.feed && (batch.scan || first_pass_);
+  // The full housekeeping runs at the first pass and when the poller read
+  // the whole table (not again for each batch of a long scan).
+  const bool full = batch.scan || first_pass_;
   first_pass_ = false;
-  if (steady >= next_housekeeping_ || full_with_feed) {
-    next_housekeeping_ = steady + options_.housekeeping_interval;
-    (void)HousekeepOn(lane, /*full=*/!options_.feed || full_with_feed);
+  const double now = options_.clock->MonotonicSeconds();
+  if (now >= next_housekeeping_ || full) {
+    next_housekeeping_ =
+        now +
+        std::chrono::duration<double>(options_.housekeeping_interval).count();
+    (void)HousekeepOn(lane, full);
   }
 
   bool complete = true;
   auto added = scan ? ScanRuns(lane, &complete) : ListedRuns(lane, batch.runs);
-  if (options_.feed) {
-    if (!added.ok()) {
-      options_.feed->Return(std::move(batch));  // nothing is lost
-    } else if (scan) {
-      scan_pending_ = !complete;
-    }
+  if (!added.ok()) {
+    options_.feed->Return(std::move(batch));  // nothing is lost
+  } else if (scan) {
+    scan_pending_ = !complete;
   }
   if (auto backlog = lane.queue->Backlog(); backlog.ok()) {
     metrics_->SetBacklog(*backlog);
@@ -417,6 +419,7 @@ void CompletionWorker::Stop() {
     cancel_ = true;
     return;
   }
+  // A wait, so real time (the class comment), not options_.clock.
   const auto deadline =
       std::chrono::steady_clock::now() + options_.shutdown_grace;
   {

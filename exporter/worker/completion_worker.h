@@ -33,18 +33,22 @@ namespace pe {
 // - with a scrub interval, a scrub thread re-verifying retained archives
 //   whose last check is older than it (ArchiveScrubber).
 //
-// What maintenance reads depends on options.feed:
-// - without a feed, every pass scans: running runs whose steps all finished,
-//   terminal runs without a job; and housekeeping does everything (removes
-//   partial files nobody is writing, forgets jobs of pruned runs, applies
-//   retention, publishes the retained-archive metrics);
-// - with the poller's feed (RunFeed), a pass looks up only the runs the
-//   poller read since the last one, by key, and scans as above only when
-//   the poller read the whole table (start-up, state.resync-interval, a
-//   replaced file), until the scans come back short; that catches runs
-//   changed without an event. Between scans, housekeeping applies retention
-//   only when an archive was recorded or passed the age limit, and
-//   publishes the retained-archive metrics only after a change.
+// Maintenance acts on what the poller read (options.feed, a RunFeed): a
+// pass looks up only the runs the poller read since the last one, by key,
+// and scans (running runs whose steps all finished, terminal runs without a
+// job) at its first pass and when the poller read the whole table (start-up,
+// state.resync-interval, a replaced file), until the scans come back short;
+// that catches runs changed without an event. The full housekeeping (removes
+// partial files nobody is writing, forgets jobs of pruned runs, applies
+// retention, publishes the retained-archive metrics) runs at the same
+// times; in between, housekeeping applies retention only when an archive
+// was recorded or passed the age limit, and publishes the retained-archive
+// metrics only after a change.
+//
+// The housekeeping interval and the scrub's timing are read from
+// options.clock (MonotonicSeconds); the threads' waits (Wait(), the
+// shutdown grace) are condition-variable waits on real time, which a
+// ManualClock does not shorten.
 //
 // Jobs are shared with other exporter processes on the same database
 // through leases (JobQueue), so a run is processed by one thread of one
@@ -100,7 +104,7 @@ class CompletionWorker {
   // cheap enough for every pass), so the gauges are true from the first
   // iteration on and follow a volume that fills up while nothing is archived.
   void MeasureArchiveVolume();
-  // full: everything; else (with a feed, between scans) only what changed.
+  // full: everything; else (between scans) only what changed.
   Status HousekeepOn(Lane& lane, bool full);
   Result<bool> WorkOne(Lane& lane);
   Result<std::size_t> ScrubOn(Lane& lane);
@@ -119,9 +123,10 @@ class CompletionWorker {
   Lane maintenance_;
   Lane scrub_;
   std::vector<std::unique_ptr<Lane>> archivers_;
-  std::chrono::steady_clock::time_point next_housekeeping_{};
-  // With a feed: scan at the first pass, and again until the scans are
-  // complete.
+  // When housekeeping is due next (options_.clock->MonotonicSeconds()); the
+  // first pass runs it anyway.
+  double next_housekeeping_ = 0;
+  // Scan at the first pass, and again until the scans are complete.
   bool scan_pending_ = true;
   bool first_pass_ = true;
   // An archive was recorded (or its job finished) since retention last ran.

@@ -37,16 +37,23 @@ struct CompletionWorkerOptions {
   // On Stop(), how long archives in progress may take to finish before
   // they are cancelled.
   std::chrono::milliseconds shutdown_grace{0};
-  // How often housekeeping runs (leftover files, jobs of pruned runs,
-  // retention, retained-archive metrics).
+  // How often housekeeping runs between the full ones (retention if an
+  // archive was recorded or passed the age limit, retained-archive metrics
+  // after a change), on options.clock's monotonic time. The full one (also
+  // leftover files, jobs of pruned runs) runs at the first pass and after
+  // each whole-table read.
   std::chrono::milliseconds housekeeping_interval{60000};
   BusyRetryPolicy busy;
-  // What the poller read (the daemon's): the worker then acts on the runs
-  // it names and scans the runs table only when the poller read all of it
-  // (start-up, state.resync-interval). Empty: it scans every interval.
+  // What the poller read (the daemon's): the worker acts on the runs it
+  // names and scans the runs table at its first pass and when the poller
+  // read all of it (start-up, state.resync-interval). Null: an empty feed of
+  // its own, so only the first pass's scan finds work; tests hold the feed
+  // and offer what they add, as the poller would.
   std::shared_ptr<RunFeed> feed;
   std::string owner;  // empty: hostname:pid:random
-  // Null: the system clock. Tests inject a ManualClock.
+  // Wall time (leases, backoffs, database times) and monotonic time (the
+  // housekeeping interval, a scrub's timing). Null: the system clock. Tests
+  // inject a ManualClock.
   std::shared_ptr<const Clock> clock;
 
   static CompletionWorkerOptions FromConfig(const Config& config);

@@ -10,12 +10,14 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "exporter/archive/archive_verify.h"
+#include "exporter/worker/run_feed.h"
 #include "tests/support/fixture_db.h"
 #include "tests/support/temp_dir.h"
 
@@ -41,7 +43,11 @@ void WriteFile(const fs::path& path, const std::string& content) {
 }
 
 // A contract database, a worktrees folder and the worker's output folders
-// in one temporary directory.
+// in one temporary directory. The workers are fed as the daemon feeds them:
+// the fixture holds the RunFeed (the daemon's outlives a worker restarted by
+// a reload) and offers each run it adds, as the poller's next poll would
+// (Poller::ReadRuns: a new row, running or terminal); a worker's first pass
+// scans, as after start-up.
 class CompletionWorkerTest : public ::testing::Test {
  protected:
   CompletionWorkerTest() : db_(dir_.File("state.db")) {}
@@ -57,7 +63,24 @@ class CompletionWorkerTest : public ::testing::Test {
                     .max_attempts = 5,
                     .initial_backoff = milliseconds(10),
                     .max_backoff = milliseconds(100)};
+    options.feed = feed_;
     return options;
+  }
+
+  // Retention keeps one archive, on the test's clock.
+  CompletionWorkerOptions KeepOneOptions(
+      std::shared_ptr<const Clock> clock,
+      milliseconds housekeeping_interval) const {
+    CompletionWorkerOptions options = Options();
+    options.clock = std::move(clock);
+    options.retention_max_count = 1;
+    options.housekeeping_interval = housekeeping_interval;
+    return options;
+  }
+
+  // What the poller hands the worker after a poll that read the run.
+  void Polled(const std::string& run_id) {
+    feed_->Learn({run_id}, /*whole_table=*/false);
   }
 
   // A running run whose steps are all terminal, one of them failed.
@@ -67,6 +90,7 @@ class CompletionWorkerTest : public ::testing::Test {
                 "2025-12-05T10:01:00");
     db_.AddStep(run_id, "test", "failed", "2025-12-05T10:01:00",
                 "2025-12-05T10:02:00", "<script>alert(1)</script>");
+    Polled(run_id);
   }
 
   void AddEndedRun(const std::string& run_id) {
@@ -75,6 +99,7 @@ class CompletionWorkerTest : public ::testing::Test {
                 .ended_at = "2025-12-05T10:05:00"});
     db_.AddStep(run_id, "build", "completed", "2025-12-05T10:00:10",
                 "2025-12-05T10:01:00");
+    Polled(run_id);
   }
 
   void AddWorktree(const std::string& run_id) {
@@ -142,6 +167,7 @@ class CompletionWorkerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FixtureDb db_;
+  std::shared_ptr<RunFeed> feed_ = std::make_shared<RunFeed>();
 };
 
 TEST_F(CompletionWorkerTest, FinishedRunIsMarkedArchivedAndReportedOnce) {
@@ -623,11 +649,10 @@ TEST_F(CompletionWorkerTest, ScrubCatchesBitRotAndTheRunIsArchivedAgain) {
 
 TEST_F(CompletionWorkerTest, RetentionRemovesTheOldestArchivesBeyondItsLimit) {
   auto clock = std::make_shared<ManualClock>(1764929472);
-  CompletionWorkerOptions options = Options();
-  options.clock = clock;
-  options.retention_max_count = 1;
   auto metrics = std::make_shared<WorkerMetrics>();
-  CompletionWorker worker(options, metrics);
+  // Retention only at the Housekeep() below, not as the clock moves.
+  CompletionWorker worker(KeepOneOptions(clock, std::chrono::hours(1)),
+                          metrics);
   for (const char* run_id : {"run-old", "run-mid", "run-new"}) {
     AddEndedRun(run_id);
     AddWorktree(run_id);
@@ -651,6 +676,29 @@ TEST_F(CompletionWorkerTest, RetentionRemovesTheOldestArchivesBeyondItsLimit) {
       text.find("pipeline_worker_retained_archives{integrity=\"verified\"} 1"),
       std::string::npos)
       << text;
+}
+
+TEST_F(CompletionWorkerTest, HousekeepingBetweenScansIsDueByTheClock) {
+  auto clock = std::make_shared<ManualClock>(1764929472);
+  CompletionWorker worker(KeepOneOptions(clock, std::chrono::seconds(60)),
+                          std::make_shared<WorkerMetrics>());
+  AddEndedRun("run-a");
+  AddWorktree("run-a");
+  Drain(worker);  // the first pass: scans, full housekeeping
+  clock->Advance(1);
+  AddEndedRun("run-b");
+  AddWorktree("run-b");
+  Drain(worker);  // run-b, from the feed; housekeeping not due yet
+  ASSERT_EQ(FilesUnder("archive"),
+            (std::vector<std::string>{"run-a.zip", "run-b.zip"}));
+
+  clock->Advance(58);  // 59 s after the first pass
+  ASSERT_TRUE(worker.RunOnce().ok());
+  EXPECT_EQ(FilesUnder("archive").size(), 2u) << "housekept too early";
+
+  clock->Advance(1);  // the interval has passed: retention applies
+  ASSERT_TRUE(worker.RunOnce().ok());
+  EXPECT_EQ(FilesUnder("archive"), std::vector<std::string>{"run-b.zip"});
 }
 
 // Starts the worker on a run with a large worktree and returns once its
