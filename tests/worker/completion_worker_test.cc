@@ -553,9 +553,11 @@ TEST_F(CompletionWorkerTest, SeveralThreadsArchiveEachRunExactlyOnce) {
             std::string::npos);
 }
 
-TEST_F(CompletionWorkerTest, HousekeepingSparesPartialFilesOfLeasedRuns) {
+TEST_F(CompletionWorkerTest,
+       HousekeepingSparesPartialFilesOfLeasedRunsAndOfArchivedJobs) {
   AddEndedRun("run-busy");
   AddEndedRun("run-dead");
+  AddEndedRun("run-written");
   {
     auto store = WorkerStore::Open(dir_.File("state.db"), Options().busy);
     ASSERT_TRUE(store.ok()) << store.status().message();
@@ -563,17 +565,28 @@ TEST_F(CompletionWorkerTest, HousekeepingSparesPartialFilesOfLeasedRuns) {
     const double now = static_cast<double>(::time(nullptr));
     ASSERT_TRUE(queue.Enqueue(now, 10).ok());
     // Another process holds run-busy's lease and is writing its archive.
-    auto claimed = queue.Claim("other-process", 600, now, 2);
-    ASSERT_TRUE(claimed.ok() && claimed->size() == 2u);
+    auto claimed = queue.Claim("other-process", 600, now, 3);
+    ASSERT_TRUE(claimed.ok() && claimed->size() == 3u);
     ASSERT_TRUE(queue.Release("other-process", "run-dead", now).ok());
+    // run-written's archive is written and waits for its check, unleased
+    // (its process died after recording the stage).
+    AdvanceEffects written;
+    written.stage_data = "{\"entries\":3}";
+    ASSERT_TRUE(queue
+                    .Advance("other-process", "run-written",
+                             JobStage::kArchived, now, written)
+                    .ok());
+    ASSERT_TRUE(queue.Release("other-process", "run-written", now).ok());
   }
   WriteFile(dir_.path() / "archive" / ".run-busy.zip.partial.Ab12Cd", "x");
   WriteFile(dir_.path() / "archive" / ".run-dead.zip.partial", "x");
+  WriteFile(dir_.path() / "archive" / ".run-written.zip.partial", "x");
 
   CompletionWorker worker(Options(), std::make_shared<WorkerMetrics>());
   ASSERT_TRUE(worker.Housekeep().ok());
   EXPECT_EQ(FilesUnder("archive"),
-            std::vector<std::string>{".run-busy.zip.partial.Ab12Cd"});
+            (std::vector<std::string>{".run-busy.zip.partial.Ab12Cd",
+                                      ".run-written.zip.partial"}));
 }
 
 TEST_F(CompletionWorkerTest, JobsOfPrunedRunsAreForgottenTheirArchivesKept) {
