@@ -7,9 +7,10 @@
         [--event-data-bytes 150] [--interleave] [--seed 7]
 
 A second generator beside the simulator's bulk loader (`pipeline_exporter
-simulate --bulk`), sharing no code with the exporter, as a new user would
-write one (issue #11); its tables come from the one Python copy of the
-contract's, tests/integration/contract_schema.py. UUID run ids (36 bytes),
+simulate --bulk`), sharing no code with the exporter but the tables, as a
+new user would write one (issue #11); the tables come from
+tests/integration/contract_schema.py, which reads them from the C++
+definition (exporter/state/contract_schema.h). UUID run ids (36 bytes),
 project, phase and workstream names of 15 to 25 bytes, Python tracebacks as
 error messages, JSON metadata and event data of the given sizes, every
 timestamp form the contract lists, terminal runs spread over --days and active
@@ -29,7 +30,7 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "tests", "integration"))
-import contract_schema  # noqa: E402  the one Python copy of the tables
+import contract_schema  # noqa: E402  the contract's tables, from the header
 
 
 WORDS = ("customer analytics billing ingest catalog search ranking fraud "

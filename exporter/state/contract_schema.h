@@ -4,7 +4,9 @@
 // The orchestrator's tables exactly as docs/state-contract.md describes them
 // (tests/docs/state_contract_test.cc compares the two). The exporter never
 // creates these in a real deployment; the simulator, tests and benchmarks use
-// them to build contract databases.
+// them to build contract databases. tests/integration/contract_schema.py reads
+// the SQL of both constants from this file: keep each a raw string literal,
+// as below.
 namespace pe {
 
 inline constexpr const char* kContractSchemaSql = R"sql(

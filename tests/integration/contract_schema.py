@@ -1,68 +1,69 @@
 """The orchestrator's tables (docs/state-contract.md), for Python.
 
-The one Python copy of the contract's schema: the integration tests and
-bench/contract_db.py import it rather than write the tables out again.
-test_contract_schema.py checks that it creates what the C++ copy
-(exporter/state/contract_schema.h, itself checked against the contract by
-tests/docs/state_contract_test.cc) creates. Standard library only.
+Not a copy: the SQL is read, at import, from the raw string literals of the
+C++ definition, exporter/state/contract_schema.h (checked against the
+contract by tests/docs/state_contract_test.cc), so the integration tests and
+bench/contract_db.py create exactly what the simulator and the unit tests
+create. test_contract_schema.py checks the parse and the tables it makes.
+Standard library only.
 
     import contract_schema
     contract_schema.create_tables(conn)               # runs, steps, events
     contract_schema.create_tables(conn, legacy=True)  # runs without updated_at
 """
 
-# The same statements as kContractSchemaSql.
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-  run_id TEXT PRIMARY KEY,
-  project_id TEXT NOT NULL,
-  phase_id TEXT NOT NULL,
-  workstream_id TEXT NULL,
-  state TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  started_at TEXT NULL,
-  ended_at TEXT NULL,
-  updated_at TEXT NULL,
-  metadata TEXT NULL
-);
-CREATE TABLE IF NOT EXISTS steps (
-  run_id TEXT NOT NULL,
-  step_id TEXT NOT NULL,
-  name TEXT NOT NULL,
-  state TEXT NOT NULL,
-  attempt INTEGER NOT NULL DEFAULT 1,
-  started_at TEXT NULL,
-  ended_at TEXT NULL,
-  error_message TEXT NULL,
-  PRIMARY KEY (run_id, step_id)
-);
-CREATE TABLE IF NOT EXISTS events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  run_id TEXT NULL,
-  event_type TEXT NOT NULL,
-  severity TEXT NOT NULL,
-  timestamp TEXT NOT NULL,
-  data TEXT NULL
-);
-"""
+import os
+import re
 
-# An older orchestrator's runs table: no updated_at column
-# (kLegacyRunsSchemaSql). Created before SCHEMA, whose runs it then keeps.
-LEGACY_RUNS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-  run_id TEXT PRIMARY KEY,
-  project_id TEXT NOT NULL,
-  phase_id TEXT NOT NULL,
-  workstream_id TEXT NULL,
-  state TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  started_at TEXT NULL,
-  ended_at TEXT NULL,
-  metadata TEXT NULL
-);
-"""
+HEADER = os.path.normpath(os.path.join(
+    os.path.dirname(os.path.abspath(__file__)),
+    "..", "..", "exporter", "state", "contract_schema.h"))
 
 TABLES = ("runs", "steps", "events")
+
+# `NAME = R"delim(...)delim";`, the form of the header's constants
+# (`inline constexpr const char* kContractSchemaSql = R"sql(...)sql";`).
+_RAW_STRING = re.compile(r'\b(k\w+)\s*=\s*R"(\w*)\((.*?)\)\2"\s*;', re.S)
+_CREATE_TABLE = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)",
+                           re.I)
+
+
+class HeaderShapeError(RuntimeError):
+    """contract_schema.h no longer has the shape this module reads."""
+
+
+def parse_header(text, path=HEADER):
+    """(SCHEMA, LEGACY_RUNS_SCHEMA) from the text of contract_schema.h.
+    Raises HeaderShapeError unless it holds kContractSchemaSql creating
+    exactly TABLES and kLegacyRunsSchemaSql creating runs, each a raw
+    string literal."""
+    found = {m.group(1): m.group(3) for m in _RAW_STRING.finditer(text)}
+    expected = {"kContractSchemaSql": TABLES, "kLegacyRunsSchemaSql": ("runs",)}
+    for name, tables in expected.items():
+        if name not in found:
+            raise HeaderShapeError(
+                '%s: no raw string constant %s (expected `%s = R"sql(...)sql";`'
+                "); contract_schema.py reads the contract's SQL from there, "
+                "update its parse if the header changed shape" % (path, name, name))
+        created = tuple(_CREATE_TABLE.findall(found[name]))
+        if created != tables:
+            raise HeaderShapeError(
+                "%s: %s creates the tables %s, expected %s"
+                % (path, name, list(created), list(tables)))
+    return found["kContractSchemaSql"], found["kLegacyRunsSchemaSql"]
+
+
+def _read_header(path=HEADER):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return parse_header(f.read(), path)
+    except OSError as e:
+        raise HeaderShapeError("cannot read the contract's schema: %s" % e) from e
+
+
+# kContractSchemaSql, and kLegacyRunsSchemaSql: an older orchestrator's runs
+# table, without updated_at, created before SCHEMA, whose runs it then keeps.
+SCHEMA, LEGACY_RUNS_SCHEMA = _read_header()
 
 
 def create_tables(conn, legacy=False):

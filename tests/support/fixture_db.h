@@ -7,10 +7,14 @@
 #include <optional>
 #include <string>
 
+#include "tools/sim/contract_writer.h"
+
 namespace pe::testing {
 
 // A contract database built by code for a test, written through its own
-// connection like the orchestrator would.
+// connection like the orchestrator would: every row goes through the
+// simulator's ContractWriter, so an update changes only what it is given and
+// keeps the rest (absent = unchanged).
 class FixtureDb {
  public:
   // Creates the file with the contract's schema (or the legacy runs table
@@ -29,13 +33,17 @@ class FixtureDb {
     std::optional<std::string> ended_at;
   };
   void AddRun(const Run& run);
+  // Sets the state, ended_at when given, and updated_at (where the column
+  // exists) to ended_at, or the current time when there is none.
   void SetRunState(const std::string& run_id, const std::string& state,
                    std::optional<std::string> ended_at);
+  // A step named "step <step_id>", attempt 1.
   void AddStep(const std::string& run_id, const std::string& step_id,
                const std::string& state,
                std::optional<std::string> started_at = std::nullopt,
                std::optional<std::string> ended_at = std::nullopt,
                std::optional<std::string> error = std::nullopt);
+  // Sets the state; ended_at and error only when given.
   void SetStepState(const std::string& run_id, const std::string& step_id,
                     const std::string& state,
                     std::optional<std::string> ended_at = std::nullopt,
@@ -53,6 +61,7 @@ class FixtureDb {
  private:
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<sim::ContractWriter> writer_;  // on *db_; destroyed first
 };
 
 }  // namespace pe::testing

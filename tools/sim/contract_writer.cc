@@ -5,13 +5,26 @@
 namespace pe::sim {
 namespace {
 
-void BindText(SQLite::Statement& stmt, int index,
-              const std::optional<std::string>& value) {
+void Bind(SQLite::Statement& stmt, int index, const std::string& value) {
+  stmt.bind(index, value);
+}
+void Bind(SQLite::Statement& stmt, int index, int value) {
+  stmt.bind(index, static_cast<int64_t>(value));
+}
+template <typename T>
+void Bind(SQLite::Statement& stmt, int index, const std::optional<T>& value) {
   if (value) {
-    stmt.bind(index, *value);
+    Bind(stmt, index, *value);
   } else {
     stmt.bind(index);  // NULL
   }
+}
+
+// Binds the values to parameters 1, 2, ... in order.
+template <typename... Values>
+void BindAll(SQLite::Statement& stmt, const Values&... values) {
+  int index = 0;
+  (Bind(stmt, ++index, values), ...);
 }
 
 // Steps a write statement to completion and resets it, even when it throws.
@@ -21,6 +34,13 @@ void Run(SQLite::Statement& stmt) {
     ~ResetOnExit() { s.tryReset(); }
   } reset{stmt};
   stmt.exec();
+}
+
+// Binds the values in order, then runs the statement.
+template <typename... Values>
+void Write(SQLite::Statement& stmt, const Values&... values) {
+  BindAll(stmt, values...);
+  Run(stmt);
 }
 
 const char* InsertRunSql(bool has_updated_at) {
@@ -77,51 +97,34 @@ ContractWriter::ContractWriter(SQLite::Database& db)
                     "timestamp, data) VALUES (?, ?, ?, ?, ?)"),
       update_run_(db, UpdateRunSql(has_updated_at_)),
       update_step_(db,
-                   "UPDATE steps SET state = ?1, attempt = ?2, started_at = "
-                   "COALESCE(?3, started_at), ended_at = COALESCE(?4, "
-                   "ended_at), error_message = COALESCE(?5, error_message) "
-                   "WHERE run_id = ?6 AND step_id = ?7"),
+                   "UPDATE steps SET state = ?1, attempt = COALESCE(?2, "
+                   "attempt), started_at = COALESCE(?3, started_at), ended_at "
+                   "= COALESCE(?4, ended_at), error_message = COALESCE(?5, "
+                   "error_message) WHERE run_id = ?6 AND step_id = ?7"),
       skip_open_steps_(db,
                        "UPDATE steps SET state = 'skipped', ended_at = ?1 "
                        "WHERE run_id = ?2 AND state IN ('pending', "
-                       "'running')") {}
+                       "'running')"),
+      delete_events_(db, "DELETE FROM events WHERE run_id = ?"),
+      delete_steps_(db, "DELETE FROM steps WHERE run_id = ?"),
+      delete_run_(db, "DELETE FROM runs WHERE run_id = ?") {}
 
 void ContractWriter::InsertRun(const RunRow& run) {
-  SQLite::Statement& s = insert_run_;
-  s.bind(1, run.run_id);
-  s.bind(2, run.project_id);
-  s.bind(3, run.phase_id);
-  BindText(s, 4, run.workstream_id);
-  s.bind(5, run.state);
-  s.bind(6, run.created_at);
-  BindText(s, 7, run.started_at);
-  BindText(s, 8, run.ended_at);
-  BindText(s, 9, run.metadata);
-  if (has_updated_at_) BindText(s, 10, run.updated_at);
-  Run(s);
+  BindAll(insert_run_, run.run_id, run.project_id, run.phase_id,
+          run.workstream_id, run.state, run.created_at, run.started_at,
+          run.ended_at, run.metadata);
+  if (has_updated_at_) Bind(insert_run_, 10, run.updated_at);
+  Run(insert_run_);
 }
 
 void ContractWriter::InsertStep(const StepRow& step) {
-  SQLite::Statement& s = insert_step_;
-  s.bind(1, step.run_id);
-  s.bind(2, step.step_id);
-  s.bind(3, step.name);
-  s.bind(4, step.state);
-  s.bind(5, static_cast<int64_t>(step.attempt));
-  BindText(s, 6, step.started_at);
-  BindText(s, 7, step.ended_at);
-  BindText(s, 8, step.error_message);
-  Run(s);
+  Write(insert_step_, step.run_id, step.step_id, step.name, step.state,
+        step.attempt, step.started_at, step.ended_at, step.error_message);
 }
 
 void ContractWriter::InsertEvent(const EventRow& event) {
-  SQLite::Statement& s = insert_event_;
-  BindText(s, 1, event.run_id);
-  s.bind(2, event.event_type);
-  s.bind(3, event.severity);
-  s.bind(4, event.timestamp);
-  BindText(s, 5, event.data);
-  Run(s);
+  Write(insert_event_, event.run_id, event.event_type, event.severity,
+        event.timestamp, event.data);
 }
 
 void ContractWriter::UpdateRun(const std::string& run_id,
@@ -129,38 +132,29 @@ void ContractWriter::UpdateRun(const std::string& run_id,
                                const std::optional<std::string>& started_at,
                                const std::optional<std::string>& ended_at,
                                const std::string& updated_at) {
-  SQLite::Statement& s = update_run_;
-  s.bind(1, state);
-  BindText(s, 2, started_at);
-  BindText(s, 3, ended_at);
-  s.bind(4, updated_at);
-  s.bind(5, run_id);
-  Run(s);
+  Write(update_run_, state, started_at, ended_at, updated_at, run_id);
 }
 
 void ContractWriter::UpdateStep(const std::string& run_id,
                                 const std::string& step_id,
-                                const std::string& state, int attempt,
+                                const std::string& state,
+                                std::optional<int> attempt,
                                 const std::optional<std::string>& started_at,
                                 const std::optional<std::string>& ended_at,
                                 const std::optional<std::string>& error) {
-  SQLite::Statement& s = update_step_;
-  s.bind(1, state);
-  s.bind(2, static_cast<int64_t>(attempt));
-  BindText(s, 3, started_at);
-  BindText(s, 4, ended_at);
-  BindText(s, 5, error);
-  s.bind(6, run_id);
-  s.bind(7, step_id);
-  Run(s);
+  Write(update_step_, state, attempt, started_at, ended_at, error, run_id,
+        step_id);
 }
 
 void ContractWriter::SkipOpenSteps(const std::string& run_id,
                                    const std::string& ended_at) {
-  SQLite::Statement& s = skip_open_steps_;
-  s.bind(1, ended_at);
-  s.bind(2, run_id);
-  Run(s);
+  Write(skip_open_steps_, ended_at, run_id);
+}
+
+void ContractWriter::DeleteRun(const std::string& run_id) {
+  for (SQLite::Statement* s : {&delete_events_, &delete_steps_, &delete_run_}) {
+    Write(*s, run_id);
+  }
 }
 
 }  // namespace pe::sim

@@ -49,11 +49,16 @@ struct EventRow {
   std::optional<std::string> data;
 };
 
-// The orchestrator's writes, as prepared statements on one connection. The
-// caller owns transactions. Works on files whose runs table lacks updated_at
-// (the value is then dropped). Throws SQLite::Exception; every statement is
-// reset after use so no read snapshot outlives a call. The database must
-// outlive the writer; not thread-safe.
+// The orchestrator's writes, as prepared statements on one connection: the
+// one writer of contract rows, for the simulator, the scenario player, the
+// bulk loader and the tests' FixtureDb. An update changes what it is given
+// and keeps every field it is not given (absent = unchanged, never NULL), as
+// the orchestrator sets started_at when a run starts and ended_at when it
+// ends (docs/state-contract.md); a run's update also sets updated_at, the
+// row's last change. The caller owns transactions. Works on files whose runs
+// table lacks updated_at (the value is then dropped). Throws
+// SQLite::Exception; every statement is reset after use so no read snapshot
+// outlives a call. The database must outlive the writer; not thread-safe.
 class ContractWriter {
  public:
   explicit ContractWriter(SQLite::Database& db);
@@ -71,14 +76,16 @@ class ContractWriter {
                  const std::optional<std::string>& started_at,
                  const std::optional<std::string>& ended_at,
                  const std::string& updated_at);
-  // Sets a step's state and attempt; the optional fields only when given.
+  // Sets a step's state; attempt and the optional fields only when given.
   void UpdateStep(const std::string& run_id, const std::string& step_id,
-                  const std::string& state, int attempt,
+                  const std::string& state, std::optional<int> attempt,
                   const std::optional<std::string>& started_at,
                   const std::optional<std::string>& ended_at,
                   const std::optional<std::string>& error_message);
   // Marks every pending or running step of the run skipped.
   void SkipOpenSteps(const std::string& run_id, const std::string& ended_at);
+  // The orchestrator's pruning of one run: its events, steps and row.
+  void DeleteRun(const std::string& run_id);
 
  private:
   bool has_updated_at_;
@@ -88,6 +95,9 @@ class ContractWriter {
   SQLite::Statement update_run_;
   SQLite::Statement update_step_;
   SQLite::Statement skip_open_steps_;
+  SQLite::Statement delete_events_;
+  SQLite::Statement delete_steps_;
+  SQLite::Statement delete_run_;
 };
 
 // True if the runs table has an updated_at column.
