@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <string_view>
 #include <unordered_set>
@@ -16,12 +17,6 @@
 namespace pe {
 namespace {
 
-double WallClock() {
-  return std::chrono::duration<double>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool FileExists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
@@ -30,10 +25,10 @@ bool FileExists(const std::string& path) {
 }  // namespace
 
 Poller::Poller(const Config& config, std::shared_ptr<Composer> composer,
-               Clock clock)
+               std::shared_ptr<const Clock> clock)
     : config_(config),
       composer_(std::move(composer)),
-      clock_(clock ? std::move(clock) : Clock(WallClock)),
+      clock_(clock ? std::move(clock) : SystemClock()),
       reader_(config.state_db, config.busy_timeout, &parse_errors_),
       tracker_(RunTracker::Options{
           std::chrono::duration<double>(config.recent_window).count(),
@@ -57,8 +52,8 @@ StateCondition Poller::Classify(const Status& status) const {
 }
 
 void Poller::PollOnce() {
-  const auto started = std::chrono::steady_clock::now();
-  const double now = clock_();
+  const double started = clock_->MonotonicSeconds();
+  const double now = clock_->WallSeconds();
   std::string_view result = "error";
   Status status = PollDatabase(now, &result);
   if (!status.ok()) {
@@ -79,9 +74,7 @@ void Poller::PollOnce() {
 
   const StateCondition condition = Classify(status);
   LogCondition(condition, status);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-          .count();
+  const double seconds = clock_->MonotonicSeconds() - started;
   metrics_.RecordPoll(result, condition, seconds, now);
   const bool full_read = read_.full_read;
   NotifyReadListener();
@@ -179,8 +172,9 @@ Status Poller::PollDatabase(double now, std::string_view* result) {
   auto version = reader_.DataVersion();
   if (!version.ok()) return version.status();
   const bool resync_due =
-      resync_requested_ || std::chrono::steady_clock::now() - last_full_load_ >=
-                               config_.resync_interval;
+      resync_requested_ || !last_full_load_ ||
+      clock_->MonotonicSeconds() - *last_full_load_ >=
+          std::chrono::duration<double>(config_.resync_interval).count();
   if (!need_full_load_ && resync_due) full_load_reason_ = "interval";
   if (!need_full_load_ && !resync_due && !more_events_ && !touched &&
       *version == data_version_) {
@@ -394,7 +388,7 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   initialized_ = true;
   need_full_load_ = false;
   full_load_reason_ = "interval";
-  last_full_load_ = std::chrono::steady_clock::now();
+  last_full_load_ = clock_->MonotonicSeconds();
   resync_requested_ = false;
   return Status::Ok();
 }

@@ -1,15 +1,16 @@
 #ifndef PIPELINE_EXPORTER_POLL_POLLER_H_
 #define PIPELINE_EXPORTER_POLL_POLLER_H_
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "exporter/common/clock.h"
 #include "exporter/config/config.h"
 #include "exporter/metrics/composer.h"
 #include "exporter/metrics/run_exposition.h"
@@ -39,12 +40,15 @@ namespace pe {
 // reopened at the next poll. Before the first successful poll there is no
 // such data: a database not created yet (missing file or tables) is logged
 // once, as waiting for it.
+//
+// Time comes from `clock` (null: SystemClock()): its wall reading is "now"
+// for the database's timestamps (the recent window, ages), its monotonic
+// one measures polls and the resync interval, so a step of the wall clock
+// neither brings a resync forward nor puts it off.
 class Poller {
  public:
-  using Clock = std::function<double()>;  // Unix seconds, for tests
-
   Poller(const Config& config, std::shared_ptr<Composer> composer,
-         Clock clock = nullptr);
+         std::shared_ptr<const Clock> clock = nullptr);
 
   // One poll; publishes a snapshot whatever the outcome.
   void PollOnce();
@@ -99,7 +103,7 @@ class Poller {
 
   Config config_;
   std::shared_ptr<Composer> composer_;
-  Clock clock_;
+  std::shared_ptr<const Clock> clock_;
   ParseErrors parse_errors_;
   StateReader reader_;
   RunTracker tracker_;
@@ -119,7 +123,8 @@ class Poller {
   std::set<std::string> pending_reread_;  // runs named by new events
   std::set<std::string> pending_steps_;   // runs whose steps to read again
   std::map<std::string, double> pending_event_times_;
-  std::chrono::steady_clock::time_point last_full_load_{};
+  // When the last full read ended, on the clock's monotonic reading.
+  std::optional<double> last_full_load_;
   bool resync_requested_ = false;
   bool read_beside_scan_ = true;
   StateCondition condition_ = StateCondition::kOk;

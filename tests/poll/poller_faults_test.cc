@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "exporter/common/clock.h"
 #include "exporter/poll/poller.h"
 #include "tests/support/exposition.h"
 #include "tests/support/fixture_db.h"
@@ -31,8 +32,9 @@ class PollerFaultsTest : public ::testing::Test {
     config_.busy_timeout = std::chrono::milliseconds(50);
     // Every poll re-reads everything, so damage is found at the next poll.
     config_.resync_interval = std::chrono::milliseconds(0);
-    poller_ = std::make_unique<Poller>(
-        config_, std::make_shared<Composer>(store_), [] { return kNow; });
+    poller_ =
+        std::make_unique<Poller>(config_, std::make_shared<Composer>(store_),
+                                 std::make_shared<ManualClock>(kNow));
   }
 
   static void Populate(FixtureDb& db) {

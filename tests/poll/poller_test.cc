@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "exporter/common/clock.h"
 #include "tests/support/exposition.h"
 #include "tests/support/fixture_db.h"
 #include "tests/support/temp_dir.h"
@@ -27,13 +30,15 @@ class PollerTest : public ::testing::Test {
  protected:
   PollerTest() : db_path_(dir_.File("orchestration.db")) {
     config_.state_db = db_path_;
-    config_.resync_interval = std::chrono::hours(1);
+    // Only when a test asks (ResyncAtNextPoll) or sets a shorter one: the
+    // clock moves by an hour at most.
+    config_.resync_interval = std::chrono::hours(24);
     config_.busy_timeout = std::chrono::milliseconds(100);
   }
 
   std::unique_ptr<Poller> MakePoller() {
     return std::make_unique<Poller>(config_, std::make_shared<Composer>(store_),
-                                    [this] { return now_; });
+                                    clock_);
   }
   std::string Body() const { return store_->Latest()->body(); }
   std::optional<double> Value(const std::string& series) const {
@@ -44,7 +49,7 @@ class PollerTest : public ::testing::Test {
   std::string db_path_;
   Config config_;
   std::shared_ptr<SnapshotStore> store_ = std::make_shared<SnapshotStore>();
-  double now_ = kNow;
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>(kNow);
 };
 
 // The fixture behind the golden file: every kind of run the contract allows.
@@ -118,10 +123,8 @@ TEST_F(PollerTest, ReadsTheSameWithOrWithoutASecondConnection) {
   BuildGoldenFixture(db);
   auto beside_store = std::make_shared<SnapshotStore>();
   auto after_store = std::make_shared<SnapshotStore>();
-  Poller beside(config_, std::make_shared<Composer>(beside_store),
-                [this] { return now_; });
-  Poller after(config_, std::make_shared<Composer>(after_store),
-               [this] { return now_; });
+  Poller beside(config_, std::make_shared<Composer>(beside_store), clock_);
+  Poller after(config_, std::make_shared<Composer>(after_store), clock_);
   after.set_read_beside_scan(false);
   const auto exposed = [](const SnapshotStore& store) {
     return testing::WithoutFamilies(store.Latest()->body(),
@@ -252,19 +255,65 @@ TEST_F(PollerTest, FollowsInsertsAndUpdatesIncrementally) {
 }
 
 TEST_F(PollerTest, NoticesRunsThatChangeWithoutAnEventAtTheResync) {
-  config_.resync_interval = std::chrono::milliseconds(1);
+  config_.resync_interval = std::chrono::minutes(5);
   FixtureDb db(db_path_);
   BuildGoldenFixture(db);
   auto poller = MakePoller();
   poller->PollOnce();
   db.SetRunState("01RUNNING", "canceled", "2025-12-05T10:59:00");
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  clock_->Advance(5 * 60);  // the resync interval has passed
   poller->PollOnce();
   EXPECT_EQ(
       Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"canceled\"}"), 1);
   EXPECT_EQ(Value("pipeline_runs_finished_total{project=\"proj-a\","
                   "state=\"canceled\"}"),
             1);
+  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"interval\"}"), 1);
+}
+
+TEST_F(PollerTest, DoesNotResyncBeforeTheIntervalHasPassed) {
+  config_.resync_interval = std::chrono::minutes(5);
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  poller->PollOnce();
+  db.SetRunState("01RUNNING", "canceled", "2025-12-05T10:59:00");
+  clock_->Advance(5 * 60 - 1);
+  poller->PollOnce();
+  EXPECT_EQ(
+      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"running\"}"), 1)
+      << "read before the interval";
+  EXPECT_FALSE(
+      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"canceled\"}"));
+  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"interval\"}"), 0);
+  clock_->Advance(1);
+  poller->PollOnce();
+  EXPECT_EQ(
+      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"canceled\"}"), 1)
+      << "read once it has passed";
+  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"interval\"}"), 1);
+}
+
+TEST_F(PollerTest, MeasuresTheResyncIntervalOnTheMonotonicClock) {
+  config_.resync_interval = std::chrono::minutes(5);
+  FixtureDb db(db_path_);
+  BuildGoldenFixture(db);
+  auto poller = MakePoller();
+  poller->PollOnce();
+  db.SetRunState("01RUNNING", "canceled", "2025-12-05T10:59:00");
+  clock_->SetWall(kNow + 10 * 60);  // stepped forward past the interval
+  poller->PollOnce();
+  EXPECT_EQ(
+      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"running\"}"), 1)
+      << "a wall step brought the resync forward";
+  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"interval\"}"), 0);
+  clock_->SetWall(kNow - 10 * 60);  // and back, before the interval passes
+  clock_->Advance(5 * 60);
+  poller->PollOnce();
+  EXPECT_EQ(
+      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"canceled\"}"), 1)
+      << "a wall step back put the resync off";
+  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"interval\"}"), 1);
 }
 
 TEST_F(PollerTest, StartUpTakesEachTrackedRunsLatestEventTime) {
@@ -351,7 +400,7 @@ TEST_F(PollerTest, ForgetsEndedRunsAfterTheRecentWindow) {
   auto poller = MakePoller();
   poller->PollOnce();
   ASSERT_TRUE(Mentions(Body(), "01SUCCEEDED"));
-  now_ = kNow + 3600;  // 01SUCCEEDED ended at 10:50, 01FAILED at 10:40
+  clock_->Advance(3600);  // 01SUCCEEDED ended at 10:50, 01FAILED at 10:40
   poller->PollOnce();
   EXPECT_FALSE(Mentions(Body(), "01SUCCEEDED"));
   EXPECT_FALSE(Mentions(Body(), "01FAILED"));
