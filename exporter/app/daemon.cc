@@ -14,6 +14,7 @@
 #include "exporter/app/reload_metrics.h"
 #include "exporter/app/reloader.h"
 #include "exporter/common/build_info.h"
+#include "exporter/common/clock.h"
 #include "exporter/common/duration.h"
 #include "exporter/common/log.h"
 #include "exporter/http/web_config.h"
@@ -81,8 +82,9 @@ class PollLoop {
 // The running completion worker, replaceable by a reload.
 class WorkerHolder {
  public:
-  explicit WorkerHolder(std::shared_ptr<WorkerMetrics> metrics)
-      : metrics_(std::move(metrics)) {}
+  WorkerHolder(std::shared_ptr<WorkerMetrics> metrics,
+               std::shared_ptr<const Clock> clock)
+      : metrics_(std::move(metrics)), clock_(std::move(clock)) {}
   ~WorkerHolder() { Stop(); }
 
   void Start(const Config& config) {
@@ -90,6 +92,7 @@ class WorkerHolder {
     if (worker_) worker_->Stop();  // lets an archive finish (grace)
     auto options = CompletionWorkerOptions::FromConfig(config);
     options.feed = feed_;
+    options.clock = clock_;
     worker_ = std::make_unique<CompletionWorker>(std::move(options), metrics_);
     // Before Start: what the poller reads from now on reaches the worker's
     // first pass or a later one; what it read before, the first pass's scan
@@ -113,17 +116,12 @@ class WorkerHolder {
 
  private:
   std::shared_ptr<WorkerMetrics> metrics_;
+  std::shared_ptr<const Clock> clock_;
   std::shared_ptr<RunFeed> feed_ = std::make_shared<RunFeed>();
   std::atomic<bool> running_{false};
   std::mutex mu_;
   std::unique_ptr<CompletionWorker> worker_;
 };
-
-double WallClock() {
-  return std::chrono::duration<double>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -169,13 +167,15 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
                {{"err", web_config.status().message()}});
     return 2;
   }
+  // One clock for the poller, the reloader and the worker.
+  const std::shared_ptr<const Clock> clock = SystemClock();
   // Each source hands its own part of /metrics to the composer when its
   // data changes: the poller after each poll, the worker after each pass,
   // the reloader after each attempt.
   auto store = std::make_shared<SnapshotStore>();
   auto composer = std::make_shared<Composer>(store);
-  Poller poller(config, composer);
-  auto reload_metrics = std::make_shared<ReloadMetrics>(WallClock());
+  Poller poller(config, composer, clock);
+  auto reload_metrics = std::make_shared<ReloadMetrics>(clock->WallSeconds());
   composer->UpdateText(Composer::Source::kReload, reload_metrics->Serialize());
   std::shared_ptr<WorkerMetrics> worker_metrics;
   if (config.worker_enabled) {
@@ -189,7 +189,7 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
   // A reload reaches the poll loop and the worker, which exist from below
   // on; until then it only applies the log settings.
   std::atomic<PollLoop*> loop_for_reload{nullptr};
-  WorkerHolder worker(worker_metrics);
+  WorkerHolder worker(worker_metrics, clock);
   poller.SetReadListener(
       [&worker](const Poller::ReadRuns& read) { worker.Feed(read); });
   Reloader::Hooks hooks;
@@ -201,7 +201,7 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
     composer->UpdateText(Composer::Source::kReload,
                          reload_metrics->Serialize());
   };
-  Reloader reloader(args, config, hooks, reload_metrics);
+  Reloader reloader(args, config, hooks, reload_metrics, clock);
 
   WebOptions web_options;
   web_options.listen_address = config.listen_address;

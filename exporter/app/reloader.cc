@@ -1,6 +1,5 @@
 #include "exporter/app/reloader.h"
 
-#include <chrono>
 #include <utility>
 
 #include "exporter/app/config_reload.h"
@@ -8,21 +7,14 @@
 #include "exporter/config/load.h"
 
 namespace pe {
-namespace {
-
-double Now() {
-  return std::chrono::duration<double>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Reloader::Reloader(std::vector<std::string> args, Config current, Hooks hooks,
-                   std::shared_ptr<ReloadMetrics> metrics)
+                   std::shared_ptr<ReloadMetrics> metrics,
+                   std::shared_ptr<const Clock> clock)
     : args_(std::move(args)),
       hooks_(std::move(hooks)),
       metrics_(std::move(metrics)),
+      clock_(clock ? std::move(clock) : SystemClock()),
       current_(std::move(current)) {}
 
 Config Reloader::current() const {
@@ -60,7 +52,7 @@ Status Reloader::Reload(std::string_view trigger) {
     hooks_.restart_worker(next);
   }
   current_ = next;
-  metrics_->Succeeded(Now());
+  metrics_->Succeeded(clock_->WallSeconds());
   if (hooks_.metrics_changed) hooks_.metrics_changed();
   std::string keys;
   for (const std::string& key : changed) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exporter/app/reload_metrics.h"
+#include "exporter/common/clock.h"
 #include "exporter/common/status.h"
 #include "exporter/config/config.h"
 
@@ -20,7 +21,8 @@ namespace pe {
 // whole if it is invalid or changes a key that needs a restart
 // (config_reload.h), and otherwise applies it: log level and format, the
 // poll interval, and the worker (restarted with its new settings when a
-// worker.* key changed). Every outcome is logged and counted.
+// worker.* key changed). Every outcome is logged and counted; a success's
+// time is the wall reading of `clock` (null: SystemClock()).
 class Reloader {
  public:
   // How a reload reaches the running parts.
@@ -32,7 +34,8 @@ class Reloader {
   };
 
   Reloader(std::vector<std::string> args, Config current, Hooks hooks,
-           std::shared_ptr<ReloadMetrics> metrics);
+           std::shared_ptr<ReloadMetrics> metrics,
+           std::shared_ptr<const Clock> clock = nullptr);
 
   // Thread-safe; one reload at a time. `trigger` is for the log ("SIGHUP").
   Status Reload(std::string_view trigger);
@@ -43,6 +46,7 @@ class Reloader {
   const std::vector<std::string> args_;
   Hooks hooks_;
   std::shared_ptr<ReloadMetrics> metrics_;
+  std::shared_ptr<const Clock> clock_;
   mutable std::mutex mu_;
   Config current_;
 };

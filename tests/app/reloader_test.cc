@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "exporter/common/clock.h"
+#include "tests/support/exposition.h"
 #include "tests/support/temp_dir.h"
 
 namespace pe {
@@ -16,6 +18,8 @@ namespace {
 
 using std::chrono::milliseconds;
 using ::testing::HasSubstr;
+
+constexpr double kNow = 1.7e9;
 
 class ReloaderTest : public ::testing::Test {
  protected:
@@ -38,14 +42,21 @@ class ReloaderTest : public ::testing::Test {
       ++worker_restarts_;
       worker_interval_ = config.worker_interval;
     };
-    return Reloader({"--config.file=" + path_}, current, hooks, metrics_);
+    return Reloader({"--config.file=" + path_}, current, hooks, metrics_,
+                    clock_);
   }
 
   std::string Metrics() const { return metrics_->Serialize(); }
+  std::optional<double> LastSuccess() const {
+    return testing::Sample(
+        Metrics(),
+        "pipeline_exporter_config_last_reload_success_timestamp_seconds");
+  }
 
   testing::TempDir dir_;
   std::string path_;
   std::shared_ptr<ReloadMetrics> metrics_ = std::make_shared<ReloadMetrics>(1);
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>(kNow);
   std::optional<milliseconds> poll_interval_;
   int worker_restarts_ = 0;
   milliseconds worker_interval_{0};
@@ -94,6 +105,17 @@ TEST_F(ReloaderTest, BrokenFileIsRejectedAndTheRunningConfigKept) {
   EXPECT_TRUE(reloader.Reload("test").ok());
   EXPECT_THAT(Metrics(),
               HasSubstr("pipeline_exporter_config_last_reload_successful 1"));
+}
+
+TEST_F(ReloaderTest, TimesASuccessOnItsClockAndNotAFailure) {
+  Reloader reloader = Make();
+  clock_->Advance(60);
+  ASSERT_TRUE(reloader.Reload("test").ok());
+  EXPECT_EQ(LastSuccess(), kNow + 60);
+  clock_->Advance(60);
+  Write("state:\n  db: /tmp/state.db\n  poll-interval: [oops\n");
+  ASSERT_FALSE(reloader.Reload("test").ok());
+  EXPECT_EQ(LastSuccess(), kNow + 60) << "the last success's time is kept";
 }
 
 TEST_F(ReloaderTest, ChangeThatNeedsARestartIsRejectedNamingTheKey) {
