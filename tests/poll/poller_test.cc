@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,32 +26,6 @@ using testing::Sample;
 
 // 2025-12-05T11:00:00Z: the fixture's "now".
 constexpr double kNow = 1764932400;
-
-class PollerTest : public ::testing::Test {
- protected:
-  PollerTest() : db_path_(dir_.File("orchestration.db")) {
-    config_.state_db = db_path_;
-    // Only when a test asks (ResyncAtNextPoll) or sets a shorter one: the
-    // clock moves by an hour at most.
-    config_.resync_interval = std::chrono::hours(24);
-    config_.busy_timeout = std::chrono::milliseconds(100);
-  }
-
-  std::unique_ptr<Poller> MakePoller() {
-    return std::make_unique<Poller>(config_, std::make_shared<Composer>(store_),
-                                    clock_);
-  }
-  std::string Body() const { return store_->Latest()->body(); }
-  std::optional<double> Value(const std::string& series) const {
-    return Sample(Body(), series);
-  }
-
-  testing::TempDir dir_;
-  std::string db_path_;
-  Config config_;
-  std::shared_ptr<SnapshotStore> store_ = std::make_shared<SnapshotStore>();
-  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>(kNow);
-};
 
 // The fixture behind the golden file: every kind of run the contract allows.
 void BuildGoldenFixture(FixtureDb& db) {
@@ -101,14 +76,73 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+class PollerTest : public ::testing::Test {
+ protected:
+  PollerTest() : db_path_(dir_.File("orchestration.db")) {
+    config_.state_db = db_path_;
+    // Only when a test asks (ResyncAtNextPoll) or sets a shorter one: the
+    // clock moves by an hour at most.
+    config_.resync_interval = std::chrono::hours(24);
+    config_.busy_timeout = std::chrono::milliseconds(100);
+  }
+
+  // A poller handing its parts to `store` (the fixture's by default).
+  std::unique_ptr<Poller> MakePoller(
+      std::shared_ptr<SnapshotStore> store = nullptr) {
+    return std::make_unique<Poller>(
+        config_, std::make_shared<Composer>(store ? store : store_), clock_);
+  }
+  // Creates the database (legacy: the older schema, without updated_at).
+  FixtureDb& CreateDb(bool legacy = false) {
+    return db_.emplace(db_path_, legacy);
+  }
+  // A poller that started up on the golden fixture: its first poll is done.
+  std::unique_ptr<Poller> StartOnTheGoldenFixture(bool legacy = false) {
+    BuildGoldenFixture(CreateDb(legacy));
+    auto poller = MakePoller();
+    poller->PollOnce();
+    return poller;
+  }
+  // Started with a resync every five minutes, after which 01RUNNING is
+  // canceled without an event: only a full read can see it.
+  std::unique_ptr<Poller> StartThenCancelARunSilently() {
+    config_.resync_interval = std::chrono::minutes(5);
+    auto poller = StartOnTheGoldenFixture();
+    db_->SetRunState("01RUNNING", "canceled", "2025-12-05T10:59:00");
+    return poller;
+  }
+  std::optional<double> Status01Running(const std::string& state) const {
+    return Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"" + state +
+                 "\"}");
+  }
+  std::optional<double> IntervalResyncs() const {
+    return Value("pipeline_exporter_resyncs_total{reason=\"interval\"}");
+  }
+
+  std::string Body() const { return store_->Latest()->body(); }
+  std::optional<double> Value(const std::string& series) const {
+    return Sample(Body(), series);
+  }
+
+  testing::TempDir dir_;
+  std::string db_path_;
+  std::optional<FixtureDb> db_;
+  Config config_;
+  std::shared_ptr<SnapshotStore> store_ = std::make_shared<SnapshotStore>();
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>(kNow);
+};
+
+// A body as the golden file and the comparisons here take it: without the
+// poll durations and the build's info.
+std::string Exposed(const SnapshotStore& store) {
+  return testing::WithoutFamilies(store.Latest()->body(),
+                                  {"pipeline_exporter_poll_duration_seconds",
+                                   "pipeline_exporter_build_info"});
+}
+
 TEST_F(PollerTest, ExposesAFixtureDatabaseExactlyAsTheGoldenFile) {
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);
-  auto poller = MakePoller();
-  poller->PollOnce();
-  const std::string got = testing::WithoutFamilies(
-      Body(), {"pipeline_exporter_poll_duration_seconds",
-               "pipeline_exporter_build_info"});
+  auto poller = StartOnTheGoldenFixture();
+  const std::string got = Exposed(*store_);
   const std::string golden_path =
       std::string(PE_TEST_DATA_DIR) + "/golden/fixture.metrics";
   if (std::getenv("UPDATE_GOLDEN")) {
@@ -123,26 +157,21 @@ TEST_F(PollerTest, ReadsTheSameWithOrWithoutASecondConnection) {
   BuildGoldenFixture(db);
   auto beside_store = std::make_shared<SnapshotStore>();
   auto after_store = std::make_shared<SnapshotStore>();
-  Poller beside(config_, std::make_shared<Composer>(beside_store), clock_);
-  Poller after(config_, std::make_shared<Composer>(after_store), clock_);
-  after.set_read_beside_scan(false);
-  const auto exposed = [](const SnapshotStore& store) {
-    return testing::WithoutFamilies(store.Latest()->body(),
-                                    {"pipeline_exporter_poll_duration_seconds",
-                                     "pipeline_exporter_build_info"});
-  };
-  beside.PollOnce();  // start-ups
-  after.PollOnce();
-  EXPECT_EQ(exposed(*beside_store), exposed(*after_store));
-  EXPECT_TRUE(Mentions(exposed(*beside_store), "01RUNNING"));
+  auto beside = MakePoller(beside_store);
+  auto after = MakePoller(after_store);
+  after->set_read_beside_scan(false);
+  beside->PollOnce();  // start-ups
+  after->PollOnce();
+  EXPECT_EQ(Exposed(*beside_store), Exposed(*after_store));
+  EXPECT_TRUE(Mentions(Exposed(*beside_store), "01RUNNING"));
   db.AddStep("01RUNNING", "s4", "pending");
-  beside.ResyncAtNextPoll();  // steps read again by a full read
-  after.ResyncAtNextPoll();
-  beside.PollOnce();
-  after.PollOnce();
-  EXPECT_EQ(exposed(*beside_store), exposed(*after_store));
+  beside->ResyncAtNextPoll();  // steps read again by a full read
+  after->ResyncAtNextPoll();
+  beside->PollOnce();
+  after->PollOnce();
+  EXPECT_EQ(Exposed(*beside_store), Exposed(*after_store));
   EXPECT_EQ(
-      Sample(exposed(*beside_store),
+      Sample(Exposed(*beside_store),
              "pipeline_run_steps{run_id=\"01RUNNING\",state=\"pending\"}"),
       2);
 }
@@ -177,28 +206,22 @@ TEST_F(PollerTest, IsReadyOnlyAfterASuccessfulPoll) {
 }
 
 TEST_F(PollerTest, SkipsPollsWhenNothingWasCommitted) {
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);
-  auto poller = MakePoller();
-  poller->PollOnce();
+  auto poller = StartOnTheGoldenFixture();
   poller->PollOnce();
   poller->PollOnce();
   EXPECT_EQ(Value("pipeline_exporter_polls_total{result=\"unchanged\"}"), 2);
   EXPECT_EQ(Value("pipeline_exporter_polls_total{result=\"changed\"}"), 1);
-  db.AddEvent("01RUNNING", "step_started");
+  db_->AddEvent("01RUNNING", "step_started");
   poller->PollOnce();
   EXPECT_EQ(Value("pipeline_exporter_polls_total{result=\"changed\"}"), 2);
 }
 
 TEST_F(PollerTest, FollowsInsertsAndUpdatesIncrementally) {
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);
-  auto poller = MakePoller();
-  poller->PollOnce();
+  auto poller = StartOnTheGoldenFixture();
 
-  db.AddRun({.run_id = "01NEW", .project = "proj-c"});
-  db.AddStep("01NEW", "s1", "running", "2025-12-05T10:58:00");
-  db.AddEvent("01NEW", "run_started", "info", "2025-12-05T10:58:00");
+  db_->AddRun({.run_id = "01NEW", .project = "proj-c"});
+  db_->AddStep("01NEW", "s1", "running", "2025-12-05T10:58:00");
+  db_->AddEvent("01NEW", "run_started", "info", "2025-12-05T10:58:00");
   poller->PollOnce();
   EXPECT_EQ(Value("pipeline_run_status{run_id=\"01NEW\",state=\"running\"}"),
             1);
@@ -207,8 +230,8 @@ TEST_F(PollerTest, FollowsInsertsAndUpdatesIncrementally) {
             1);
   EXPECT_EQ(Value("pipeline_runs{project=\"proj-c\",state=\"running\"}"), 1);
 
-  db.SetStepState("01NEW", "s1", "completed", "2025-12-05T10:59:00");
-  db.AddEvent("01NEW", "step_completed", "info", "2025-12-05T10:59:00");
+  db_->SetStepState("01NEW", "s1", "completed", "2025-12-05T10:59:00");
+  db_->AddEvent("01NEW", "step_completed", "info", "2025-12-05T10:59:00");
   poller->PollOnce();
   EXPECT_EQ(Value("pipeline_run_steps{run_id=\"01NEW\",state=\"completed\"}"),
             1);
@@ -221,8 +244,8 @@ TEST_F(PollerTest, FollowsInsertsAndUpdatesIncrementally) {
                   "\"01NEW\"}"),
             kNow - 60);
 
-  db.SetRunState("01NEW", "succeeded", "2025-12-05T10:59:30");
-  db.AddEvent("01NEW", "run_completed", "info", "2025-12-05T10:59:30");
+  db_->SetRunState("01NEW", "succeeded", "2025-12-05T10:59:30");
+  db_->AddEvent("01NEW", "run_completed", "info", "2025-12-05T10:59:30");
   poller->PollOnce();
   EXPECT_EQ(Value("pipeline_run_status{run_id=\"01NEW\",state=\"succeeded\"}"),
             1);
@@ -255,65 +278,42 @@ TEST_F(PollerTest, FollowsInsertsAndUpdatesIncrementally) {
 }
 
 TEST_F(PollerTest, NoticesRunsThatChangeWithoutAnEventAtTheResync) {
-  config_.resync_interval = std::chrono::minutes(5);
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);
-  auto poller = MakePoller();
-  poller->PollOnce();
-  db.SetRunState("01RUNNING", "canceled", "2025-12-05T10:59:00");
+  auto poller = StartThenCancelARunSilently();
   clock_->Advance(5 * 60);  // the resync interval has passed
   poller->PollOnce();
-  EXPECT_EQ(
-      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"canceled\"}"), 1);
+  EXPECT_EQ(Status01Running("canceled"), 1);
   EXPECT_EQ(Value("pipeline_runs_finished_total{project=\"proj-a\","
                   "state=\"canceled\"}"),
             1);
-  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"interval\"}"), 1);
+  EXPECT_EQ(IntervalResyncs(), 1);
 }
 
 TEST_F(PollerTest, DoesNotResyncBeforeTheIntervalHasPassed) {
-  config_.resync_interval = std::chrono::minutes(5);
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);
-  auto poller = MakePoller();
-  poller->PollOnce();
-  db.SetRunState("01RUNNING", "canceled", "2025-12-05T10:59:00");
+  auto poller = StartThenCancelARunSilently();
   clock_->Advance(5 * 60 - 1);
   poller->PollOnce();
-  EXPECT_EQ(
-      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"running\"}"), 1)
-      << "read before the interval";
-  EXPECT_FALSE(
-      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"canceled\"}"));
-  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"interval\"}"), 0);
+  EXPECT_EQ(Status01Running("running"), 1) << "read before the interval";
+  EXPECT_FALSE(Status01Running("canceled"));
+  EXPECT_EQ(IntervalResyncs(), 0);
   clock_->Advance(1);
   poller->PollOnce();
-  EXPECT_EQ(
-      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"canceled\"}"), 1)
-      << "read once it has passed";
-  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"interval\"}"), 1);
+  EXPECT_EQ(Status01Running("canceled"), 1) << "read once it has passed";
+  EXPECT_EQ(IntervalResyncs(), 1);
 }
 
 TEST_F(PollerTest, MeasuresTheResyncIntervalOnTheMonotonicClock) {
-  config_.resync_interval = std::chrono::minutes(5);
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);
-  auto poller = MakePoller();
-  poller->PollOnce();
-  db.SetRunState("01RUNNING", "canceled", "2025-12-05T10:59:00");
+  auto poller = StartThenCancelARunSilently();
   clock_->SetWall(kNow + 10 * 60);  // stepped forward past the interval
   poller->PollOnce();
-  EXPECT_EQ(
-      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"running\"}"), 1)
+  EXPECT_EQ(Status01Running("running"), 1)
       << "a wall step brought the resync forward";
-  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"interval\"}"), 0);
+  EXPECT_EQ(IntervalResyncs(), 0);
   clock_->SetWall(kNow - 10 * 60);  // and back, before the interval passes
   clock_->Advance(5 * 60);
   poller->PollOnce();
-  EXPECT_EQ(
-      Value("pipeline_run_status{run_id=\"01RUNNING\",state=\"canceled\"}"), 1)
+  EXPECT_EQ(Status01Running("canceled"), 1)
       << "a wall step back put the resync off";
-  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"interval\"}"), 1);
+  EXPECT_EQ(IntervalResyncs(), 1);
 }
 
 TEST_F(PollerTest, StartUpTakesEachTrackedRunsLatestEventTime) {
@@ -382,12 +382,9 @@ TEST_F(PollerTest, TellsItsReadListenerWhichRunsItReadAndWhenItReadAll) {
 }
 
 TEST_F(PollerTest, DropsEverySeriesOfAPrunedRun) {
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);
-  auto poller = MakePoller();
-  poller->PollOnce();
+  auto poller = StartOnTheGoldenFixture();
   ASSERT_TRUE(Mentions(Body(), "01FAILED"));
-  db.DeleteRun("01FAILED");
+  db_->DeleteRun("01FAILED");
   poller->PollOnce();
   EXPECT_FALSE(Mentions(Body(), "01FAILED"));
   EXPECT_EQ(Value("pipeline_runs{project=\"proj-b\",state=\"failed\"}"), 0);
@@ -395,10 +392,7 @@ TEST_F(PollerTest, DropsEverySeriesOfAPrunedRun) {
 }
 
 TEST_F(PollerTest, ForgetsEndedRunsAfterTheRecentWindow) {
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);
-  auto poller = MakePoller();
-  poller->PollOnce();
+  auto poller = StartOnTheGoldenFixture();
   ASSERT_TRUE(Mentions(Body(), "01SUCCEEDED"));
   clock_->Advance(3600);  // 01SUCCEEDED ended at 10:50, 01FAILED at 10:40
   poller->PollOnce();
@@ -409,28 +403,20 @@ TEST_F(PollerTest, ForgetsEndedRunsAfterTheRecentWindow) {
 }
 
 TEST_F(PollerTest, ARestartShowsTheSameRunsWithoutABurstOfFinishedRuns) {
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);
-  auto first = MakePoller();
-  first->PollOnce();
-  const std::string before = testing::WithoutFamilies(
-      Body(), {"pipeline_exporter_poll_duration_seconds"});
+  auto first = StartOnTheGoldenFixture();
+  const std::string before = Body();
   auto second = MakePoller();
   second->PollOnce();
-  EXPECT_EQ(testing::WithoutFamilies(
-                Body(), {"pipeline_exporter_poll_duration_seconds"}),
-            before);
+  // The whole body: on the manual clock, every poll takes 0 s.
+  EXPECT_EQ(Body(), before);
   EXPECT_EQ(CountSamples(Body(), "pipeline_runs_finished_total"), 0);
 }
 
 TEST_F(PollerTest, CountsOnlyEventsAppendedAfterStartUp) {
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);
-  auto poller = MakePoller();
-  poller->PollOnce();
+  auto poller = StartOnTheGoldenFixture();
   EXPECT_EQ(CountSamples(Body(), "pipeline_events_total"), 0);
-  db.AddEvent("", "checkpoint_saved", "warning");
-  db.AddEvent("", "checkpoint_saved", "bogus-severity");
+  db_->AddEvent("", "checkpoint_saved", "warning");
+  db_->AddEvent("", "checkpoint_saved", "bogus-severity");
   poller->PollOnce();
   EXPECT_EQ(Value("pipeline_events_total{event_type=\"checkpoint_saved\","
                   "severity=\"warning\"}"),
@@ -457,11 +443,8 @@ TEST_F(PollerTest, CapsDistinctEventTypesUnderOther) {
 }
 
 TEST_F(PollerTest, CountsEachUnparsableTimestampOnce) {
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);
-  auto poller = MakePoller();
-  poller->PollOnce();
-  db.AddEvent("01BADTIME", "step_started", "info", "garbage");
+  auto poller = StartOnTheGoldenFixture();
+  db_->AddEvent("01BADTIME", "step_started", "info", "garbage");
   poller->PollOnce();  // re-reads 01BADTIME
   EXPECT_EQ(
       Value("pipeline_exporter_parse_errors_total{field=\"runs.started_at\"}"),
@@ -472,20 +455,14 @@ TEST_F(PollerTest, CountsEachUnparsableTimestampOnce) {
 }
 
 TEST_F(PollerTest, ReadsAnOlderSchemaWithoutUpdatedAt) {
-  FixtureDb db(db_path_, /*legacy=*/true);
-  BuildGoldenFixture(db);
-  auto poller = MakePoller();
-  poller->PollOnce();
+  auto poller = StartOnTheGoldenFixture(/*legacy=*/true);
   EXPECT_EQ(poller->condition(), StateCondition::kOk);
   EXPECT_TRUE(Mentions(Body(), "01RUNNING"));
 }
 
 TEST_F(PollerTest, BoundsTrackedRunsAndCountsTheDrops) {
   config_.max_tracked_runs = 2;
-  FixtureDb db(db_path_);
-  BuildGoldenFixture(db);  // 5 trackable runs
-  auto poller = MakePoller();
-  poller->PollOnce();
+  auto poller = StartOnTheGoldenFixture();  // 5 trackable runs
   EXPECT_EQ(Value("pipeline_exporter_tracked_runs"), 2);
   EXPECT_EQ(Value("pipeline_exporter_tracked_runs_dropped_total"), 3);
   EXPECT_EQ(CountSamples(Body(), "pipeline_run_info"), 2);
