@@ -249,10 +249,20 @@ StepOutcome VerifyStep(const StepContext& ctx, const JobWork& work) {
       ArchivePathFor(options.archive_dir, job.run_id);
   ArchiveResult installed =
       InstallVerifiedArchive(job.run_id, final_path, written->entries);
+  if (installed.failure == ArchiveFailure::kNotFound) {
+    // Renamed into place before a crash lost its record, or removed since
+    // it was written: what has the final name is taken if it passes.
+    const VerifyResult in_place = VerifyArchive(final_path, job.run_id);
+    if (in_place.ok && in_place.entries == written->entries) {
+      installed = ArchiveResult{};
+      installed.stats.entries = in_place.entries;
+      installed.stats.archive_bytes = in_place.archive_bytes;
+      installed.stats.archive_sha256 = in_place.archive_sha256;
+    }
+  }
   if (!installed.ok()) {
     switch (installed.failure) {
       case ArchiveFailure::kNotFound:
-        // Removed since it was written (e.g. by an operator): write again.
         log::Warn(
             "written archive is gone; archiving again",
             {{"run_id", job.run_id}, {"err", installed.status.message()}});

@@ -743,7 +743,10 @@ def inject_worktree_vanishes(t, ctx):
     t.assertEqual(ctx.partial_files(), [])
 
 
-# (9) kill -9 while the worker waits to record a written archive.
+# (9) kill -9 while the worker waits to record a written archive: once
+# with the archive written but not checked (its `archived` stage waiting),
+# once with it checked and renamed into place (its `verified` stage
+# waiting).
 
 def prepare_kill_during_record(t, ctx):
     create_database(ctx.db)
@@ -752,36 +755,73 @@ def prepare_kill_during_record(t, ctx):
     ctx.large = ctx.add_large_run(text_files=8)
 
 
+def run_archived_events(ctx):
+    return wf.query(ctx.db, "SELECT 1 FROM events WHERE run_id = ? AND "
+                    "event_type = 'run_archived'", (ctx.large,))
+
+
+def lock_and_kill(t, ctx, conn, written, what):
+    """Waits until written() (the lock held), lets the record wait, kills."""
+    ctx.wait(written, what, timeout=60, interval=0.005)
+    time.sleep(0.2)  # the record transaction is waiting for the lock
+    ctx.kill9()
+    conn.execute("ROLLBACK")
+    t.assertEqual(run_archived_events(ctx), [],
+                  "recorded although the lock was held")
+
+
 def inject_kill_during_record(t, ctx):
+    partial = os.path.join(ctx.archive, "." + ctx.large + ".zip.partial")
     final = os.path.join(ctx.archive, ctx.large + ".zip")
     conn = sqlite3.connect(ctx.db, timeout=10, isolation_level=None)
     t.addCleanup(conn.close)
-    # Take the write lock while the archive is written: its record (and the
-    # lease renewals) must wait; the zip is renamed into place meanwhile.
+    # Take the write lock while the archive is written: its `archived`
+    # record (and the lease renewals) must wait; the file is complete.
     mid_archive(t, ctx, lambda: conn.execute("BEGIN IMMEDIATE"), high=0.95)
-    ctx.wait(lambda: os.path.exists(final), "the archive renamed into place",
-             timeout=60, interval=0.01)
-    time.sleep(0.2)  # the record transaction is waiting for the lock
-    ctx.kill9()
-    ctx.inode = os.stat(final).st_ino
-    conn.execute("ROLLBACK")
+    lock_and_kill(t, ctx, conn, lambda: os.path.exists(partial),
+                  "the archive written")
     stage = ctx.jobs().get(ctx.large)
-    archived = wf.query(ctx.db, "SELECT 1 FROM events WHERE run_id = ? AND "
-                        "event_type = 'run_archived'", (ctx.large,))
-    t.assertEqual(archived, [], "recorded although the lock was held")
-    t.assertNotIn(stage, ("verified", "reported", "done"))
-    ctx.notes.append("killed with the zip written, job stage %s" % stage)
+    t.assertEqual(stage, "queued")
+    t.assertFalse(os.path.exists(final), "an unchecked archive in place")
+    ctx.notes.append("killed with the archive written, job stage %s" % stage)
 
 
 def heal_kill_during_record(t, ctx):
     ctx.start()
+    final = os.path.join(ctx.archive, ctx.large + ".zip")
+    ctx.wait(lambda: run_archived_events(ctx) and os.path.exists(final),
+             "the archive written again and recorded", timeout=60)
+    t.assertEqual(len(run_archived_events(ctx)), 1)
 
-    def rewritten():
-        return (wf.query(ctx.db, "SELECT 1 FROM events WHERE run_id = ? AND "
-                         "event_type = 'run_archived'", (ctx.large,))
-                and os.stat(os.path.join(ctx.archive, ctx.large + ".zip"))
-                .st_ino != ctx.inode)
-    ctx.wait(rewritten, "the archive rewritten and recorded", timeout=60)
+
+def inject_kill_during_verified_record(t, ctx):
+    final = os.path.join(ctx.archive, ctx.large + ".zip")
+    conn = sqlite3.connect(ctx.db, timeout=10, isolation_level=None)
+    t.addCleanup(conn.close)
+    # Once `archived` is recorded, take the write lock while the archive is
+    # checked: it is renamed into place, its `verified` record must wait.
+    ctx.wait(lambda: ctx.jobs().get(ctx.large) == "archived",
+             "the archive written and recorded", timeout=60, interval=0.005)
+    conn.execute("BEGIN IMMEDIATE")
+    t.assertEqual(ctx.jobs().get(ctx.large), "archived",
+                  "checked before the lock was taken")
+    lock_and_kill(t, ctx, conn, lambda: os.path.exists(final),
+                  "the archive renamed into place")
+    ctx.inode = os.stat(final).st_ino
+    stage = ctx.jobs().get(ctx.large)
+    t.assertEqual(stage, "archived")
+    ctx.notes.append("killed with the zip in place, job stage %s" % stage)
+
+
+def heal_kill_during_verified_record(t, ctx):
+    ctx.start()
+    # The archive in place passes its check: recorded, not written again.
+    ctx.wait(lambda: run_archived_events(ctx), "the archive recorded",
+             timeout=60)
+    t.assertEqual(len(run_archived_events(ctx)), 1)
+    t.assertEqual(
+        os.stat(os.path.join(ctx.archive, ctx.large + ".zip")).st_ino,
+        ctx.inode, "written again")
 
 
 # (10) The wall clock jumps forward an hour and back (libfaketime).
@@ -977,9 +1017,13 @@ CASES = [
          "the worktree deleted while its archive is at 10-90%",
          prepare_worktree_vanishes, False, inject_worktree_vanishes, None),
     Case("kill9_during_database_write_back", "N",
-         "kill -9 while the archive's record waits for the write lock",
+         "kill -9 while the written archive's record waits for the write lock",
          prepare_kill_during_record, False, inject_kill_during_record,
          heal_kill_during_record),
+    Case("kill9_after_the_rename_before_its_record", "O",
+         "kill -9 while the checked archive's record waits for the write lock",
+         prepare_kill_during_record, False, inject_kill_during_verified_record,
+         heal_kill_during_verified_record),
     Case("clock_jumps_forward_and_back", "P",
          "the wall clock jumps +1h, a retry is scheduled, then it jumps back",
          prepare_clock, True, inject_clock, heal_clock),

@@ -259,6 +259,18 @@ TEST_F(JobRunnerTest, AWrittenArchiveThatVanishedIsWrittenAgain) {
   EXPECT_TRUE(VerifyArchive(FinalArchive(), kRun).ok);
 }
 
+TEST_F(JobRunnerTest, ARenamedArchiveWhoseRecordWasLostIsRecordedNotWritten) {
+  Pass(/*stop_after=*/1);
+  // The crash came after the rename, before the verified record.
+  fs::rename(PartialArchive(), FinalArchive());
+  const auto written = fs::last_write_time(FinalArchive());
+  EXPECT_EQ(Pass(), JobRunner::Outcome::kProgress);
+  EXPECT_EQ(Recorded().stage, JobStage::kDone);
+  EXPECT_EQ(fs::last_write_time(FinalArchive()), written) << "written again";
+  EXPECT_EQ(EventTypes(),
+            (std::vector<std::string>{"run_archived", "report_generated"}));
+}
+
 TEST_F(JobRunnerTest, AFailedReportIsRetriedFromVerified) {
   WriteFile(options_.reports_dir, "a file where the folder should be");
   EXPECT_EQ(Pass(), JobRunner::Outcome::kRetry);
