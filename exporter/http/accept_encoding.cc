@@ -5,29 +5,10 @@
 #include <optional>
 #include <string_view>
 
+#include "exporter/http/header_tokens.h"
+
 namespace pe {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), returned in
 // thousandths; nullopt when malformed.
@@ -55,18 +36,18 @@ struct Coding {
 std::optional<Coding> ParseCoding(std::string_view element) {
   Coding coding;
   const size_t semi = element.find(';');
-  coding.name = Trim(element.substr(0, semi));
+  coding.name = TrimOws(element.substr(0, semi));
   if (coding.name.empty()) return std::nullopt;
   std::string_view params =
       semi == std::string_view::npos ? "" : element.substr(semi + 1);
   while (!params.empty()) {
     const size_t next = params.find(';');
-    std::string_view param = Trim(params.substr(0, next));
+    std::string_view param = TrimOws(params.substr(0, next));
     params = next == std::string_view::npos ? "" : params.substr(next + 1);
     const size_t eq = param.find('=');
     if (eq == std::string_view::npos) continue;
-    if (!EqualsIgnoreCase(Trim(param.substr(0, eq)), "q")) continue;
-    std::optional<int> q = ParseQValue(Trim(param.substr(eq + 1)));
+    if (!EqualsIgnoreCase(TrimOws(param.substr(0, eq)), "q")) continue;
+    std::optional<int> q = ParseQValue(TrimOws(param.substr(eq + 1)));
     if (!q) return std::nullopt;
     coding.q = *q;
   }

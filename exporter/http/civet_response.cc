@@ -1,10 +1,11 @@
 #include "exporter/http/civet_response.h"
 
 #include <civetweb.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <string>
+
+#include "exporter/http/header_tokens.h"
 
 namespace pe {
 namespace {
@@ -28,25 +29,6 @@ std::string HttpDate(std::time_t now) {
   return std::string(buf, n);
 }
 
-bool HasToken(std::string_view list, std::string_view token) {
-  while (!list.empty()) {
-    const std::size_t comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
-      item.remove_prefix(1);
-    }
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
-      item.remove_suffix(1);
-    }
-    if (item.size() == token.size() &&
-        strncasecmp(item.data(), token.data(), token.size()) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // Mirrors civetweb's own decision (should_keep_alive with
 // enable_keep_alive=yes), so the Connection header tells the truth. A
 // request body that the handler did not read makes civetweb close.
@@ -63,7 +45,7 @@ bool KeepAlive(mg_connection* conn) {
     return false;
   }
   const char* connection = mg_get_header(conn, "Connection");
-  return connection == nullptr || HasToken(connection, "keep-alive");
+  return connection == nullptr || HeaderHasToken(connection, "keep-alive");
 }
 
 }  // namespace

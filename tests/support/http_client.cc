@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -14,31 +13,10 @@
 #include <cstring>
 #include <string>
 
+#include "exporter/http/header_tokens.h"
+
 namespace pe::test {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-bool HasToken(std::string_view list, std::string_view token) {
-  while (!list.empty()) {
-    const size_t comma = list.find(',');
-    if (EqualsIgnoreCase(Trim(list.substr(0, comma)), token)) return true;
-    list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
-  }
-  return false;
-}
 
 Status Errno(const std::string& what) {
   return Status::IoError(what + ": " + std::strerror(errno));
@@ -239,17 +217,17 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
       if (colon == std::string::npos) continue;
       response.headers.emplace_back(
           line->substr(0, colon),
-          std::string(Trim(std::string_view(*line).substr(colon + 1))));
+          std::string(TrimOws(std::string_view(*line).substr(colon + 1))));
     }
     if (!s.ok()) break;
     if (response.status >= 100 && response.status < 200) continue;
     const std::optional<std::string> connection = response.Header("Connection");
-    close_after = connection ? HasToken(*connection, "close")
+    close_after = connection ? HeaderHasToken(*connection, "close")
                              : http10;  // 1.0 closes unless told otherwise
     if (!HasBody(request, response.status)) break;
     const std::optional<std::string> te = response.Header("Transfer-Encoding");
     const std::optional<std::string> length = response.Header("Content-Length");
-    if (te && HasToken(*te, "chunked")) {
+    if (te && HeaderHasToken(*te, "chunked")) {
       s = ReadChunked(response.body);
     } else if (length) {
       s = ReadExactly(std::stoull(*length), response.body);
