@@ -18,8 +18,11 @@
 namespace pe {
 
 struct StateReader::Statements {
+  // event_run_id: "run_id", or "NULL" when the events table has no such
+  // column (no event is then tied to a run).
   explicit Statements(SQLite::Database& db, const std::string& runs,
-                      const std::string& steps, const std::string& events)
+                      const std::string& steps, const std::string& events,
+                      const std::string& event_run_id)
       : data_version(db, "PRAGMA data_version"),
         max_event(db, "SELECT COALESCE(MAX(id), 0) FROM events"),
         events_after(db, "SELECT " + events +
@@ -30,9 +33,10 @@ struct StateReader::Statements {
                            " FROM runs WHERE rowid > ? ORDER BY rowid"),
         run_by_id(db, "SELECT rowid, " + runs + " FROM runs WHERE run_id = ?"),
         count_runs(db, "SELECT COUNT(*) FROM runs"),
-        events_newest_first(db,
-                            "SELECT id, run_id, timestamp FROM events "
-                            "WHERE run_id IS NOT NULL ORDER BY id DESC"),
+        events_newest_first(db, "SELECT id, " + event_run_id +
+                                    ", timestamp FROM events WHERE " +
+                                    event_run_id +
+                                    " IS NOT NULL ORDER BY id DESC"),
         event_timestamp(db, "SELECT timestamp FROM events WHERE id = ?"),
         steps(db, "SELECT " + steps + " FROM steps WHERE run_id = ?") {}
 
@@ -208,8 +212,10 @@ Status StateReader::CheckSchema() {
       steps_select_.replace(pos, em.size(), ", substr(error_message, 1, 4096)");
     }
     events_select_ = *events;
+    const std::string event_run_id =
+        events_select_.find("run_id") != std::string::npos ? "run_id" : "NULL";
     stmts_ = std::make_unique<Statements>(*db_, runs_select_, steps_select_,
-                                          events_select_);
+                                          events_select_, event_run_id);
     return Status::Ok();
   });
 }

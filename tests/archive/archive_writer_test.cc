@@ -299,35 +299,5 @@ TEST_F(ArchiveWriterTest, ReplacesStaleTemporaryFilesOfTheSameRun) {
             (std::set<std::string>{std::string(kRun) + ".zip"}));
 }
 
-TEST(ArchiveLeftoversTest, CleanLeftoversRemovesOnlyPartialFiles) {
-  TempDir tmp;
-  for (const char* name :
-       {".r1.zip.partial", ".r2.zip.partial.x7Yz01", "r3.zip", ".hidden",
-        "r4.zip.partial", ".r5.zip.partialx"}) {
-    WriteFile(tmp.path() / name, "x");
-  }
-  Result<std::uint64_t> removed = CleanLeftovers(tmp.path().string());
-  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
-  EXPECT_EQ(*removed, 2u);
-  EXPECT_EQ(ListNames(tmp.path()),
-            (std::set<std::string>{"r3.zip", ".hidden", "r4.zip.partial",
-                                   ".r5.zip.partialx"}));
-  EXPECT_EQ(*CleanLeftovers(tmp.File("missing")), 0u);
-}
-
-TEST(ArchiveLeftoversTest, CleanLeftoversSparesRunsSomeoneIsWriting) {
-  TempDir tmp;
-  for (const char* name : {".busy.zip.partial", ".busy.zip.partial.x7Yz01",
-                           ".dead.zip.partial.AbC123"}) {
-    WriteFile(tmp.path() / name, "x");
-  }
-  Result<std::uint64_t> removed = CleanLeftovers(tmp.path().string(), {"busy"});
-  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
-  EXPECT_EQ(*removed, 1u);
-  EXPECT_EQ(
-      ListNames(tmp.path()),
-      (std::set<std::string>{".busy.zip.partial", ".busy.zip.partial.x7Yz01"}));
-}
-
 }  // namespace
 }  // namespace pe

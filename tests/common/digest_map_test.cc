@@ -2,45 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <random>
 #include <set>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace pe {
 namespace {
-
-TEST(Murmur3DigestTest, MatchesTheReferenceVerificationValue) {
-  // SMHasher's check of MurmurHash3_x64_128: the digests of {}, {0}, {0, 1},
-  // ... {0..254} with seed 256 - length, hashed again with seed 0; the first
-  // four bytes read as a little-endian integer.
-  unsigned char key[256];
-  unsigned char digests[16 * 256];
-  for (int i = 0; i < 256; ++i) {
-    key[i] = static_cast<unsigned char>(i);
-    const Digest128 d = Murmur3Digest(
-        std::string_view(reinterpret_cast<const char*>(key), i), 256 - i);
-    std::memcpy(digests + 16 * i, &d.lo, 8);
-    std::memcpy(digests + 16 * i + 8, &d.hi, 8);
-  }
-  const Digest128 final_digest = Murmur3Digest(std::string_view(
-      reinterpret_cast<const char*>(digests), sizeof(digests)));
-  EXPECT_EQ(static_cast<uint32_t>(final_digest.lo), 0x6384BA69u);
-}
-
-TEST(Murmur3DigestTest, SimilarRunIdsDoNotShareADigestNorItsTableBits) {
-  std::unordered_set<uint64_t> lows;
-  std::unordered_set<uint64_t> highs;
-  for (int i = 0; i < 200000; ++i) {
-    const Digest128 d =
-        Murmur3Digest("01JD" + std::to_string(1000000000000000000LL + i));
-    EXPECT_TRUE(lows.insert(d.lo).second) << i;
-    EXPECT_TRUE(highs.insert(d.hi).second) << i;
-  }
-  EXPECT_FALSE(Murmur3Digest("run") == Murmur3Digest(std::string("run\0", 4)));
-}
 
 TEST(DigestMapTest, InsertsOnceFindsAndErases) {
   DigestMap<int> map;

@@ -57,68 +57,6 @@ class ConfigFileFixture : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-// ---- The option table ----
-
-TEST(ConfigOptionsTest, DeclaresEveryKeyOnceInLowercaseDottedForm) {
-  const std::vector<std::string> expected = {
-      "config.file",
-      "state.db",
-      "state.poll-interval",
-      "state.busy-timeout",
-      "state.resync-interval",
-      "state.event-batch",
-      "metrics.recent-window",
-      "metrics.max-tracked-runs",
-      "metrics.max-event-types",
-      "metrics.failure-reason-max-length",
-      "web.listen-address",
-      "web.telemetry-path",
-      "web.threads",
-      "web.config-file",
-      "worker.enabled",
-      "worker.mark-complete",
-      "worker.worktrees-dir",
-      "worker.archive-dir",
-      "worker.reports-dir",
-      "worker.interval",
-      "worker.lease",
-      "worker.deflate-level",
-      "worker.free-space-factor",
-      "worker.retry-backoff",
-      "worker.concurrency",
-      "worker.delete-worktrees",
-      "worker.scrub-interval",
-      "worker.retention.max-count",
-      "worker.retention.max-bytes",
-      "worker.retention.max-age",
-      "worker.shutdown-grace",
-      "log.level",
-      "log.format",
-  };
-  std::vector<std::string> keys;
-  for (const Option& option : Options()) {
-    keys.emplace_back(option.key);
-    EXPECT_THAT(std::string(option.key),
-                ::testing::MatchesRegex("[a-z]+(\\.[a-z-]+)+"));
-    EXPECT_FALSE(option.help.empty()) << option.key;
-  }
-  EXPECT_EQ(keys, expected);
-}
-
-TEST(ConfigOptionsTest, EveryDefaultIsAcceptedByItsOwnValidation) {
-  for (const Option& option : Options()) {
-    Config config;
-    Status status = option.set(option.DefaultText(), config);
-    EXPECT_TRUE(status.ok()) << option.key << ": " << status.ToString();
-  }
-}
-
-TEST(ConfigOptionsTest, OnlyConfigFileIsFlagOnly) {
-  for (const Option& option : Options()) {
-    EXPECT_EQ(option.flag_only, option.key == "config.file") << option.key;
-  }
-}
-
 // ---- Defaults and flag forms ----
 
 TEST(LoadConfigTest, NoArgumentsGiveTheDefaults) {

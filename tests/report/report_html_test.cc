@@ -9,13 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "exporter/common/utf8.h"
 #include "exporter/report/atomic_file.h"
 #include "exporter/report/html_escape.h"
 #include "exporter/report/report_json.h"
+#include "tests/support/utf8_check.h"
 
 namespace pe {
 namespace {
+
+using testing::IsValidUtf8;
 
 // Error texts that try to break out of the page. Each sets the title to
 // PWNED if it ever runs; tests/integration/test_report_chromium.py checks
@@ -89,15 +91,6 @@ std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   return s;
-}
-
-bool IsValidUtf8(const std::string& s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t len = Utf8SequenceLength(s, i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
 }
 
 // What every rendering of HostileReport() must satisfy.

@@ -10,7 +10,6 @@
 
 #include "tests/support/temp_dir.h"
 #include "tools/sim/bulk_load.h"
-#include "tools/sim/catalog.h"
 #include "tools/sim/db_shape_main.h"
 #include "tools/sim/sim_flags.h"
 
@@ -172,24 +171,6 @@ TEST(DbShapeMainTest, BadFlagsExitTwoAndAMissingFileOne) {
   EXPECT_EQ(DbShapeMain({"--db", "x.db", "--now", "yesterday"}), 2);
   EXPECT_EQ(DbShapeMain({"--db", "/nonexistent/state.db"}), 1);
   EXPECT_EQ(DbShapeMain({"--help"}), 0);
-}
-
-TEST(PadNameTest, LengthensWithoutEverCuttingTheName) {
-  EXPECT_EQ(PadName("proj-a", 0), "proj-a");
-  EXPECT_EQ(PadName("proj-a", 3), "proj-a");
-  const std::string padded = PadName("proj-a", 24);
-  EXPECT_EQ(padded.size(), 24u);
-  EXPECT_EQ(padded.rfind("proj-a-", 0), 0u) << padded;
-  EXPECT_NE(padded.back(), '-');
-  EXPECT_EQ(PadName("proj-a", 24), padded);  // deterministic
-  EXPECT_NE(PadName("proj-b", 24), padded);  // distinct names stay distinct
-}
-
-TEST(NumberedPhaseNameTest, GoesOnPastTheFiveNamedPhases) {
-  EXPECT_EQ(NumberedPhaseName(0), PhaseName(0));
-  EXPECT_EQ(NumberedPhaseName(4), PhaseName(4));
-  EXPECT_EQ(NumberedPhaseName(5), "phase6_planning");
-  EXPECT_EQ(NumberedPhaseName(6), "phase7_design");
 }
 
 }  // namespace

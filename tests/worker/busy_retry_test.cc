@@ -89,29 +89,5 @@ TEST(BusyRetryTest, TurnsStandardExceptionsIntoInternal) {
   EXPECT_EQ(s.code(), Status::Code::kInternal);
 }
 
-TEST(BusyRetryTest, MapsSqliteCodesToStatusCodes) {
-  struct Case {
-    int sqlite_code;
-    const char* message;
-    Status::Code want;
-  };
-  const Case cases[] = {
-      {SQLITE_BUSY, "database is locked", Status::Code::kBusy},
-      {SQLITE_BUSY_SNAPSHOT, "database is locked", Status::Code::kBusy},
-      {SQLITE_LOCKED, "database table is locked", Status::Code::kBusy},
-      {SQLITE_CORRUPT, "malformed", Status::Code::kCorruption},
-      {SQLITE_NOTADB, "not a database", Status::Code::kCorruption},
-      {SQLITE_CANTOPEN, "unable to open", Status::Code::kNotFound},
-      {SQLITE_FULL, "database or disk is full", Status::Code::kIoError},
-      {SQLITE_ERROR, "no such table: runs", Status::Code::kNotFound},
-      {SQLITE_ERROR, "syntax error", Status::Code::kInternal},
-  };
-  for (const Case& c : cases) {
-    Status s = SqliteErrorToStatus(c.sqlite_code, "op", c.message);
-    EXPECT_EQ(s.code(), c.want) << c.sqlite_code << " " << c.message;
-    EXPECT_EQ(s.message(), std::string("op: ") + c.message);
-  }
-}
-
 }  // namespace
 }  // namespace pe

@@ -370,12 +370,5 @@ TEST_F(JobQueueTest, FinishedJobsAreNeverClaimedAgainAndLeaveTheBacklog) {
   EXPECT_EQ(counts->at(JobStage::kArchived), 0);
 }
 
-TEST(WorkerJobStageTest, NamesRoundTrip) {
-  for (JobStage stage : kAllJobStages) {
-    EXPECT_EQ(ParseJobStage(JobStageName(stage)), stage);
-  }
-  EXPECT_FALSE(ParseJobStage("archiving").has_value());
-}
-
 }  // namespace
 }  // namespace pe

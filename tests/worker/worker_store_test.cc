@@ -7,12 +7,9 @@
 #include <filesystem>
 #include <future>
 #include <map>
-#include <optional>
 #include <string>
 #include <thread>
 
-#include "exporter/worker/archival_log.h"
-#include "exporter/worker/worker_event.h"
 #include "tests/support/fixture_db.h"
 #include "tests/support/temp_dir.h"
 
@@ -260,104 +257,6 @@ TEST(WorkerStoreTest, WriteRollsBackEverythingWhenTheWorkFails) {
   SQLite::Statement q(fixture.db(), "SELECT COUNT(*) FROM archival_log");
   ASSERT_TRUE(q.executeStep());
   EXPECT_EQ(q.getColumn(0).getInt64(), 0);
-}
-
-TEST(ArchivalLogTest, UpsertsArchiveAndReportIntoOneRow) {
-  testing::TempDir dir;
-  testing::FixtureDb fixture(dir.File("state.db"));
-  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
-  ASSERT_TRUE(store.ok());
-  auto record_archive = [&](const std::string& run_id,
-                            const ArchiveRecord& record) {
-    return (*store)->Write("record archive", [&](SQLite::Database& db) {
-      UpsertArchive(db, run_id, record);
-      return Status::Ok();
-    });
-  };
-  auto record_report = [&](const std::string& run_id,
-                           const ReportRecord& record) {
-    return (*store)->Write("record report", [&](SQLite::Database& db) {
-      UpsertReport(db, run_id, record);
-      return Status::Ok();
-    });
-  };
-  auto get = [&](const std::string& run_id) {
-    std::optional<ArchivalLogRow> row;
-    EXPECT_TRUE((*store)
-                    ->Read("read archival_log",
-                           [&](SQLite::Database& db) {
-                             row = ReadArchivalLog(db, run_id);
-                             return Status::Ok();
-                           })
-                    .ok());
-    return row;
-  };
-
-  const int64_t big = int64_t{5} << 33;  // needs 64 bits
-  ASSERT_TRUE(record_archive("r1", {.archive_path = "old.zip",
-                                    .size_bytes = 1,
-                                    .sha256 = "00",
-                                    .integrity = "failed",
-                                    .archived_at = 1764929472.5})
-                  .ok());
-  ASSERT_TRUE(
-      record_report("r1", {.json_path = "r.json", .html_path = "r.html"}).ok());
-  ASSERT_TRUE(record_archive("r1", {.archive_path = "a/r1.zip",
-                                    .size_bytes = big,
-                                    .sha256 = "ab",
-                                    .integrity = "ok",
-                                    .archived_at = 1764929472.5})
-                  .ok());
-
-  const std::optional<ArchivalLogRow> row = get("r1");
-  ASSERT_TRUE(row.has_value());
-  const ArchivalLogRow& r = *row;
-  EXPECT_EQ(r.archive_path, "a/r1.zip");
-  EXPECT_EQ(r.size_bytes, big);
-  EXPECT_EQ(r.sha256, "ab");
-  EXPECT_EQ(r.integrity, "ok");
-  EXPECT_EQ(r.archived_at, "2025-12-05T10:11:12.500000+00:00");
-  EXPECT_EQ(r.report_json, "r.json");
-  EXPECT_EQ(r.report_html, "r.html");
-
-  EXPECT_FALSE(get("nope").has_value());
-}
-
-TEST(WorkerEventTest, AppendsOnlyEventTypesTheContractAllows) {
-  testing::TempDir dir;
-  testing::FixtureDb fixture(dir.File("state.db"));
-  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
-  ASSERT_TRUE(store.ok());
-  // InsertWorkerEvent validates the event before it writes it.
-  auto append = [&](const WorkerEvent& event, double now) {
-    return (*store)->Write("append event", [&](SQLite::Database& db) {
-      return InsertWorkerEvent(db, event, now);
-    });
-  };
-
-  EXPECT_TRUE(append({.run_id = "r1",
-                      .type = "archival_failed",
-                      .severity = "error",
-                      .data_json = R"({"reason": "disk_full"})"},
-                     1764929472.0)
-                  .ok());
-  EXPECT_EQ(append({.run_id = "r1", .type = "run_failed"}, 1764929472.0).code(),
-            Status::Code::kInvalidArgument);
-  EXPECT_EQ(append({.run_id = "r1", .type = "run_archived", .severity = "loud"},
-                   1764929472.0)
-                .code(),
-            Status::Code::kInvalidArgument);
-
-  SQLite::Statement q(fixture.db(),
-                      "SELECT run_id, event_type, severity, timestamp, data "
-                      "FROM events");
-  ASSERT_TRUE(q.executeStep());
-  EXPECT_EQ(q.getColumn(0).getString(), "r1");
-  EXPECT_EQ(q.getColumn(1).getString(), "archival_failed");
-  EXPECT_EQ(q.getColumn(2).getString(), "error");
-  EXPECT_EQ(q.getColumn(3).getString(), "2025-12-05T10:11:12.000000+00:00");
-  EXPECT_EQ(q.getColumn(4).getString(), R"({"reason": "disk_full"})");
-  EXPECT_FALSE(q.executeStep());
 }
 
 }  // namespace
