@@ -36,10 +36,10 @@ TEST(PartialArchivePathTest, IsAHiddenNameBesideTheFinalOne) {
 }
 
 TEST(CheckRecordedArchivePathTest, AcceptsTheArchivePathSpelledAnyPlainWay) {
-  for (const std::string recorded : {ArchivePathFor("/data/archive", "r1"),
-                                     std::string("/data/archive//r1.zip"),
-                                     std::string("/data/./archive/r1.zip"),
-                                     std::string("/data/archive/./r1.zip")}) {
+  for (const std::string& recorded : {ArchivePathFor("/data/archive", "r1"),
+                                      std::string("/data/archive//r1.zip"),
+                                      std::string("/data/./archive/r1.zip"),
+                                      std::string("/data/archive/./r1.zip")}) {
     EXPECT_TRUE(CheckRecordedArchivePath("/data/archive", "r1", recorded).ok())
         << recorded;
   }
