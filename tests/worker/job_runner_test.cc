@@ -332,18 +332,5 @@ TEST_F(JobRunnerTest, ALostLeaseRecordsNothing) {
   EXPECT_TRUE(EventTypes().empty());
 }
 
-TEST(JobStepsTest, EachRecordedStageResumesWithItsStep) {
-  EXPECT_EQ(FirstStep(JobStage::kQueued, false), JobStep::kArchive);
-  EXPECT_EQ(FirstStep(JobStage::kArchived, false), JobStep::kVerify);
-  EXPECT_EQ(FirstStep(JobStage::kVerified, false), JobStep::kReport);
-  EXPECT_EQ(FirstStep(JobStage::kReported, true), JobStep::kDelete);
-  EXPECT_EQ(FirstStep(JobStage::kReported, false), JobStep::kFinish);
-  for (JobStage final_stage :
-       {JobStage::kDone, JobStage::kSkipped, JobStage::kFailed}) {
-    EXPECT_EQ(FirstStep(final_stage, true), std::nullopt)
-        << JobStageName(final_stage);
-  }
-}
-
 }  // namespace
 }  // namespace pe
