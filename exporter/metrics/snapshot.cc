@@ -40,7 +40,9 @@ class DeflateStream {
 // same matches, so they take a stream whose reset costs 1 KiB, not 64 KiB.
 class PartDeflater {
  public:
-  SnapshotPart::Deflated Deflate(std::string_view text);
+  // text compressed after dictionary (the end of the part before it).
+  SnapshotPart::Deflated Deflate(std::string_view text,
+                                 std::string_view dictionary);
 
  private:
   static constexpr std::size_t kSmallPart = 4096;
@@ -87,8 +89,15 @@ z_stream* DeflateStream::Reset() {
   return &stream_;
 }
 
-SnapshotPart::Deflated PartDeflater::Deflate(std::string_view text) {
+SnapshotPart::Deflated PartDeflater::Deflate(std::string_view text,
+                                             std::string_view dictionary) {
   z_stream& stream = *(text.size() <= kSmallPart ? small_ : large_).Reset();
+  if (!dictionary.empty() &&
+      deflateSetDictionary(&stream,
+                           reinterpret_cast<const Bytef*>(dictionary.data()),
+                           static_cast<uInt>(dictionary.size())) != Z_OK) {
+    throw std::bad_alloc();  // only on a damaged stream, which cannot be
+  }
   SnapshotPart::Deflated out;
   out.crc =
       crc32_z(0L, reinterpret_cast<const Bytef*>(text.data()), text.size());
@@ -124,9 +133,24 @@ SnapshotPart::Deflated PartDeflater::Deflate(std::string_view text) {
   return out;
 }
 
-const SnapshotPart::Deflated& SnapshotPart::deflated(
-    PartDeflater* deflater) const {
-  std::call_once(deflated_once_, [&] { deflated_ = deflater->Deflate(text_); });
+std::shared_ptr<const SnapshotPart::Deflated> SnapshotPart::deflated(
+    PartDeflater* deflater,
+    const std::shared_ptr<const SnapshotPart>& before) const {
+  std::lock_guard<std::mutex> lock(deflated_mu_);
+  const bool same = before ? deflated_after_.lock() == before : deflated_first_;
+  if (deflated_ == nullptr || !same) {
+    std::string_view dictionary;
+    if (before) {
+      dictionary = before->text();
+      if (dictionary.size() > kDictionaryBytes) {
+        dictionary.remove_prefix(dictionary.size() - kDictionaryBytes);
+      }
+    }
+    deflated_ =
+        std::make_shared<const Deflated>(deflater->Deflate(text_, dictionary));
+    deflated_after_ = before;
+    deflated_first_ = before == nullptr;
+  }
   return deflated_;
 }
 
@@ -161,12 +185,16 @@ const std::vector<std::string_view>& Snapshot::gzip_pieces() const {
     gzip_header_.assign(kGzipHeader, sizeof(kGzipHeader));
     gzip_pieces_.reserve(pieces_.size() + 2);
     gzip_pieces_.emplace_back(gzip_header_);
+    gzip_blocks_.reserve(pieces_.size());
     unsigned long crc = crc32_z(0L, Z_NULL, 0);
+    Part before;  // the last non-empty part: what precedes in the output
     for (const Part& p : parts_) {
       if (!p || p->text().empty()) continue;
-      const SnapshotPart::Deflated& d = p->deflated(&deflater);
+      gzip_blocks_.push_back(p->deflated(&deflater, before));
+      const SnapshotPart::Deflated& d = *gzip_blocks_.back();
       gzip_pieces_.emplace_back(d.blocks);
       crc = crc32_combine_op(crc, d.crc, d.crc_shift);
+      before = p;
     }
     gzip_trailer_.assign(kLastBlock, sizeof(kLastBlock));
     AppendLittleEndian32(&gzip_trailer_, crc);

@@ -16,10 +16,14 @@ class PartDeflater;
 // A piece of a /metrics body, shared by every snapshot that holds it (the
 // per-run text of a bucket stays the same across most polls). It keeps its
 // compressed form with it: raw deflate blocks that end on a byte boundary
-// with an empty stored block (a sync flush) and reference nothing before the
-// part, so the blocks of any parts, in any order, are one valid deflate
-// stream. A snapshot's gzip body thus compresses only the parts that are new
-// since the last one that was compressed: what changed.
+// with an empty stored block (a sync flush), so that the blocks of the parts
+// of a body, in its order, are one valid deflate stream. As pigz does, the
+// blocks may refer back into the last kDictionaryBytes of the part before
+// (they are what precedes them in the output), which is what most of the
+// ratio of one stream comes from; they are made again only when the part
+// before is another one. A snapshot's gzip body thus compresses only the
+// parts that are new since the last one that was compressed, and those that
+// follow a new one: what changed.
 class SnapshotPart {
  public:
   struct Deflated {
@@ -28,6 +32,8 @@ class SnapshotPart {
     // What crc32_combine_op needs to append this part's CRC to another's.
     unsigned long crc_shift = 0;
   };
+  // How much of the part before serves as the dictionary.
+  static constexpr std::size_t kDictionaryBytes = 4096;
 
   explicit SnapshotPart(std::string text) : text_(std::move(text)) {}
   SnapshotPart(const SnapshotPart&) = delete;
@@ -37,13 +43,20 @@ class SnapshotPart {
 
  private:
   friend class Snapshot;
-  // The compressed form, made with *deflater by the first caller; concurrent
-  // callers (scrapes of two snapshots sharing this part) wait for it.
-  const Deflated& deflated(PartDeflater* deflater) const;
+  // The compressed form after `before` (null: first in the body), made
+  // with *deflater unless the last one made was after the same part.
+  // Thread-safe; the caller keeps what it is given alive as long as it
+  // uses the blocks.
+  std::shared_ptr<const Deflated> deflated(
+      PartDeflater* deflater,
+      const std::shared_ptr<const SnapshotPart>& before) const;
 
   const std::string text_;
-  mutable std::once_flag deflated_once_;
-  mutable Deflated deflated_;
+  mutable std::mutex deflated_mu_;
+  mutable std::shared_ptr<const Deflated> deflated_;
+  // The part deflated_ was made after; expired or null: none, or first.
+  mutable std::weak_ptr<const SnapshotPart> deflated_after_;
+  mutable bool deflated_first_ = false;  // deflated_ was made as first
 };
 
 // One complete /metrics body in the Prometheus text format (0.0.4). Immutable
@@ -85,6 +98,10 @@ class Snapshot {
   mutable std::string gzip_header_;
   mutable std::string gzip_trailer_;
   mutable std::vector<std::string_view> gzip_pieces_;
+  // The compressed forms gzip_pieces_ views (a part may make another one
+  // for a snapshot that puts it after another part).
+  mutable std::vector<std::shared_ptr<const SnapshotPart::Deflated>>
+      gzip_blocks_;
 };
 
 // A part from its text.
