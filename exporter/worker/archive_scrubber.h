@@ -11,7 +11,6 @@
 #include <utility>
 #include <vector>
 
-#include "exporter/common/clock.h"
 #include "exporter/common/status.h"
 #include "exporter/worker/worker_store.h"
 
@@ -22,9 +21,6 @@ struct ScrubOptions {
   std::string worktrees_dir;  // <worktrees_dir>/<run_id>/ is the source tree
   double interval_seconds = 86400;  // due when the last check is this old
   std::size_t batch = 8;            // at most this many archives per RunDue
-  // Times each check (ScrubCheck::seconds, monotonic). Null: the system
-  // clock.
-  std::shared_ptr<const Clock> clock;
 };
 
 enum class ScrubResult { kOk, kFailed, kMissing };
@@ -42,7 +38,6 @@ struct ScrubCheck {
   // retained-archive counts changed.
   bool integrity_changed = false;
   std::uint64_t bytes = 0;  // size of the archive file as read
-  double seconds = 0;       // time spent verifying it
 };
 
 // Over the retained archives: archival_log rows with a non-empty

@@ -51,7 +51,6 @@ ScrubOptions ScrubOptionsFor(const CompletionWorkerOptions& options) {
   scrub.worktrees_dir = options.worktrees_dir;
   scrub.interval_seconds =
       std::chrono::duration<double>(options.scrub_interval).count();
-  scrub.clock = options.clock;
   return scrub;
 }
 
