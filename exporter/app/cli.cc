@@ -8,6 +8,7 @@
 #include "exporter/common/log.h"
 #include "exporter/config/load.h"
 #include "exporter/http/web_config.h"
+#include "exporter/poll/selections.h"
 
 namespace pe {
 
@@ -31,6 +32,12 @@ int Main(int argc, char** argv) {
     return 0;
   }
   const Config& config = outcome->config;
+  if (Result<Selections> selections = SelectionsFromConfig(config);
+      !selections.ok()) {
+    std::cerr << "pipeline_exporter: error: " << selections.status().message()
+              << "\n";
+    return 2;
+  }
   if (check_only) {
     Result<WebConfig> web = LoadWebConfigFile(config.web_config_file);
     if (!web.ok()) {

@@ -7,6 +7,9 @@ namespace pe {
 bool IsReloadableKey(std::string_view key) {
   if (key.starts_with("log.")) return true;
   if (key == "state.poll-interval") return true;
+  if (key == "metrics.project-include" || key == "metrics.project-exclude") {
+    return true;
+  }
   return key.starts_with("worker.") && key != "worker.enabled";
 }
 

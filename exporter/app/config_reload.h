@@ -11,8 +11,10 @@
 namespace pe {
 
 // What a reload (SIGHUP, POST /-/reload) may change without a restart:
-// log.*, state.poll-interval and worker.* except worker.enabled (the
-// worker is restarted with its new settings). Everything else (the
+// log.*, state.poll-interval, metrics.project-include and
+// metrics.project-exclude (applied at the next poll, with a full re-read),
+// and worker.* except worker.enabled (the worker is restarted with its new
+// settings). Everything else (the
 // database, the listen address, the web configuration, the metrics
 // windows...) is fixed for the life of the process.
 bool IsReloadableKey(std::string_view key);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "exporter/app/reload_metrics.h"
@@ -21,6 +22,7 @@
 #include "exporter/http/web_server.h"
 #include "exporter/metrics/composer.h"
 #include "exporter/poll/poller.h"
+#include "exporter/poll/selections.h"
 #include "exporter/worker/completion_worker.h"
 #include "exporter/worker/worker_metrics.h"
 
@@ -167,6 +169,14 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
                {{"err", web_config.status().message()}});
     return 2;
   }
+  // Checked here too (cli.cc does before): an entry of metrics.family-allow
+  // or -deny that names no family is a configuration error.
+  Result<Selections> selections = SelectionsFromConfig(config);
+  if (!selections.ok()) {
+    log::Error("invalid configuration",
+               {{"err", selections.status().message()}});
+    return 2;
+  }
   // One clock for the poller, the reloader and the worker.
   const std::shared_ptr<const Clock> clock = SystemClock();
   // Each source hands its own part of /metrics to the composer when its
@@ -175,11 +185,12 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
   auto store = std::make_shared<SnapshotStore>();
   auto composer = std::make_shared<Composer>(store);
   Poller poller(config, composer, clock);
-  auto reload_metrics = std::make_shared<ReloadMetrics>(clock->WallSeconds());
+  auto reload_metrics = std::make_shared<ReloadMetrics>(clock->WallSeconds(),
+                                                        selections->families);
   composer->UpdateText(Composer::Source::kReload, reload_metrics->Serialize());
   std::shared_ptr<WorkerMetrics> worker_metrics;
   if (config.worker_enabled) {
-    worker_metrics = std::make_shared<WorkerMetrics>();
+    worker_metrics = std::make_shared<WorkerMetrics>(selections->families);
     worker_metrics->SetSink([composer](std::string text) {
       composer->UpdateText(Composer::Source::kWorker, std::move(text));
     });
@@ -197,6 +208,13 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
     if (PollLoop* loop = loop_for_reload.load()) loop->SetInterval(interval);
   };
   hooks.restart_worker = [&](const Config& next) { worker.Start(next); };
+  hooks.set_project_selection = [&poller](const Config& next) {
+    // The reloaded configuration was checked: its expressions compile.
+    Result<Selections> next_selections = SelectionsFromConfig(next);
+    if (next_selections.ok()) {
+      poller.SetProjectSelection(std::move(next_selections->projects));
+    }
+  };
   hooks.metrics_changed = [composer, reload_metrics] {
     composer->UpdateText(Composer::Source::kReload,
                          reload_metrics->Serialize());

@@ -1,11 +1,15 @@
 #include "exporter/app/reload_metrics.h"
 
+#include <utility>
+
 #include "exporter/metrics/metric_defs.h"
 #include "exporter/metrics/registry_text.h"
 
 namespace pe {
-ReloadMetrics::ReloadMetrics(double loaded_at)
-    : registry_(std::make_shared<prometheus::Registry>()),
+ReloadMetrics::ReloadMetrics(double loaded_at,
+                             metrics::FamilySelection families)
+    : families_(std::move(families)),
+      registry_(std::make_shared<prometheus::Registry>()),
       reloads_(metrics::RegisterFamily(prometheus::BuildCounter(),
                                        metrics::kConfigReloads, *registry_)),
       successes_(reloads_.Add({{"result", "success"}})),
@@ -34,7 +38,7 @@ void ReloadMetrics::Failed() {
 }
 
 std::string ReloadMetrics::Serialize() const {
-  return metrics::SerializeInDeclarationOrder(*registry_);
+  return metrics::SerializeInDeclarationOrder(*registry_, families_);
 }
 
 }  // namespace pe

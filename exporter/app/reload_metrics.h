@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "exporter/metrics/family_selection.h"
+
 namespace pe {
 
 // The configuration reload metrics (metric_defs.h, "Exporter health") in
@@ -17,7 +19,9 @@ namespace pe {
 // (prometheus-cpp values are atomic).
 class ReloadMetrics {
  public:
-  explicit ReloadMetrics(double loaded_at);
+  // Families that `families` does not expose are not serialized.
+  explicit ReloadMetrics(double loaded_at,
+                         metrics::FamilySelection families = {});
   ReloadMetrics(const ReloadMetrics&) = delete;
   ReloadMetrics& operator=(const ReloadMetrics&) = delete;
 
@@ -26,6 +30,7 @@ class ReloadMetrics {
   std::string Serialize() const;
 
  private:
+  metrics::FamilySelection families_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& reloads_;
   prometheus::Counter& successes_;

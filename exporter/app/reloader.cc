@@ -45,8 +45,13 @@ Status Reloader::Reload(std::string_view trigger) {
     hooks_.set_poll_interval(next.poll_interval);
   }
   bool worker_changed = false;
+  bool projects_changed = false;
   for (const std::string& key : changed) {
     worker_changed |= key.starts_with("worker.");
+    projects_changed |= key.starts_with("metrics.project-");
+  }
+  if (projects_changed && hooks_.set_project_selection) {
+    hooks_.set_project_selection(next);
   }
   if (worker_changed && next.worker_enabled && hooks_.restart_worker) {
     hooks_.restart_worker(next);

@@ -20,15 +20,17 @@ namespace pe {
 // loads it again from the same flags and --config.file, rejects it as a
 // whole if it is invalid or changes a key that needs a restart
 // (config_reload.h), and otherwise applies it: log level and format, the
-// poll interval, and the worker (restarted with its new settings when a
-// worker.* key changed). Every outcome is logged and counted; a success's
-// time is the wall reading of `clock` (null: SystemClock()).
+// poll interval, the project selection, and the worker (restarted with its new
+// settings when a worker.* key changed). Every outcome is logged and counted; a
+// success's time is the wall reading of `clock` (null: SystemClock()).
 class Reloader {
  public:
   // How a reload reaches the running parts.
   struct Hooks {
     std::function<void(std::chrono::milliseconds)> set_poll_interval;
     std::function<void(const Config&)> restart_worker;
+    // metrics.project-include or -exclude changed (next holds both).
+    std::function<void(const Config&)> set_project_selection;
     // After every attempt, once the reload metrics show it.
     std::function<void()> metrics_changed;
   };

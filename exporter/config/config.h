@@ -31,6 +31,13 @@ struct Config {
   std::size_t max_tracked_runs = 20000;
   std::size_t max_event_types = 64;
   std::size_t failure_reason_max_length = 120;
+  // What is selected (options.cc says what each key means). Regular
+  // expressions over the whole project name; "" is no condition.
+  std::string metrics_project_include;
+  std::string metrics_project_exclude;
+  // Comma-separated family names or regular expressions; "" is no list.
+  std::string metrics_family_allow;
+  std::string metrics_family_deny;
 
   // web.*
   std::string listen_address = ":9879";

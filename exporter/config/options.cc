@@ -9,6 +9,7 @@
 
 #include "exporter/common/byte_size.h"
 #include "exporter/common/duration.h"
+#include "exporter/common/pattern_list.h"
 
 namespace pe {
 namespace {
@@ -25,6 +26,19 @@ std::string CheckNotEmpty(std::string_view value) {
 }
 
 std::string CheckNothing(std::string_view) { return ""; }
+
+std::string CheckRegex(std::string_view value) {
+  if (value.empty()) return "";
+  Result<FullMatch> match = FullMatch::Compile(value);
+  return match.ok() ? "" : match.status().message();
+}
+
+// The syntax only: whether each entry names a declared family is checked
+// where the families are known (poll/selections.cc), before start-up.
+std::string CheckPatternList(std::string_view value) {
+  Result<std::vector<FullMatch>> list = CompilePatternList(value);
+  return list.ok() ? "" : list.status().message();
+}
 
 // Shortest text that parses back to the same value ("1.5", not "1.500000").
 std::string FormatFactor(double value) {
@@ -139,6 +153,30 @@ std::vector<Option> BuildOptions() {
                  &Config::failure_reason_max_length, 1, kMaxCount,
                  "Failure reasons in label values are cut to this many bytes "
                  "(on a UTF-8 boundary)."),
+      StringOption("metrics.project-include", &Config::metrics_project_include,
+                   CheckRegex,
+                   "Regular expression over the whole project name: only "
+                   "runs of matching projects get per-run series (empty: "
+                   "every project). Aggregates count every project. "
+                   "Reloadable."),
+      StringOption("metrics.project-exclude", &Config::metrics_project_exclude,
+                   CheckRegex,
+                   "Regular expression over the whole project name: runs of "
+                   "matching projects get no per-run series, even if "
+                   "included; pipeline_exporter_excluded_runs counts them. "
+                   "Reloadable."),
+      StringOption("metrics.family-allow", &Config::metrics_family_allow,
+                   CheckPatternList,
+                   "Comma-separated metric family names or regular "
+                   "expressions: only matching families are exposed (empty: "
+                   "every family). An entry that matches no family is an "
+                   "error."),
+      StringOption("metrics.family-deny", &Config::metrics_family_deny,
+                   CheckPatternList,
+                   "Comma-separated metric family names or regular "
+                   "expressions: matching families are not rendered or "
+                   "served, even if allowed. An entry that matches no family "
+                   "is an error."),
       StringOption("web.listen-address", &Config::listen_address,
                    CheckListenAddress,
                    "Address to listen on for HTTP requests: host:port or "

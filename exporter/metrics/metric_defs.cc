@@ -91,8 +91,9 @@ const Def kPolls{"pipeline_exporter_polls_total", Type::kCounter,
     {"result"}, "Exporter health"};
 const Def kResyncs{"pipeline_exporter_resyncs_total", Type::kCounter,
     "Full re-reads of the runs table by reason: startup, interval "
-    "(state.resync-interval), mismatch (rows pruned or renumbered) or reopen "
-    "(the file was replaced).",
+    "(state.resync-interval), mismatch (rows pruned or renumbered), reopen "
+    "(the file was replaced) or reload (a reload changed the project "
+    "selection).",
     {"reason"}, "Exporter health"};
 const Def kTrackedRuns{"pipeline_exporter_tracked_runs", Type::kGauge,
     "Runs with per-run series (active plus recently ended, at most "
@@ -111,6 +112,17 @@ const Def kParseErrors{"pipeline_exporter_parse_errors_total", Type::kCounter,
 const Def kKnownRuns{"pipeline_exporter_known_runs", Type::kGauge,
     "Runs in the state database as last read (the sum of pipeline_runs).",
     {}, "Exporter health"};
+
+const Def kExcludedRuns{"pipeline_exporter_excluded_runs", Type::kGauge,
+    "Runs in the state database of each project that metrics.project-include "
+    "and metrics.project-exclude leave out: they have no per-run series (the "
+    "project's aggregates, such as pipeline_runs, still count them). Absent "
+    "for selected projects.",
+    {"project"}, "Exporter health"};
+const Def kFamilyHidden{"pipeline_exporter_family_hidden", Type::kGauge,
+    "1 for each of the exporter's metric families that metrics.family-allow "
+    "and metrics.family-deny leave out (not rendered, not served).",
+    {"family"}, "Exporter health"};
 
 const Def kConfigReloads{"pipeline_exporter_config_reloads_total",
     Type::kCounter,
@@ -262,6 +274,8 @@ const std::vector<const Def*>& AllDefs() {
                                                &kTrackedRunsDropped,
                                                &kParseErrors,
                                                &kKnownRuns,
+                                               &kExcludedRuns,
+                                               &kFamilyHidden,
                                                &kConfigReloads,
                                                &kConfigLastReloadSuccessful,
                                                &kConfigLastReloadSuccess,

@@ -50,6 +50,8 @@ extern const Def kTrackedRuns;
 extern const Def kTrackedRunsDropped;
 extern const Def kParseErrors;
 extern const Def kKnownRuns;
+extern const Def kExcludedRuns;
+extern const Def kFamilyHidden;
 
 // The completion worker (worker.enabled).
 extern const Def kConfigReloads;

@@ -11,8 +11,12 @@
 
 namespace pe::metrics {
 
-std::string SerializeInDeclarationOrder(const prometheus::Registry& registry) {
+std::string SerializeInDeclarationOrder(const prometheus::Registry& registry,
+                                        const FamilySelection& selection) {
   auto families = registry.Collect();
+  std::erase_if(families, [&](const prometheus::MetricFamily& family) {
+    return !selection.Exposes(family.name);
+  });
   const auto& defs = AllDefs();
   const auto rank = [&](const prometheus::MetricFamily& f) {
     for (std::size_t i = 0; i < defs.size(); ++i) {

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "exporter/metrics/family_selection.h"
 #include "exporter/metrics/metric_defs.h"
 
 namespace pe::metrics {
@@ -22,7 +23,10 @@ auto& RegisterFamily(Builder builder, const Def& def,
 // The text exposition of a prometheus-cpp registry with its families in
 // declaration order (metric_defs.cc) and each family's series in label order:
 // stable, readable output instead of hash order.
-std::string SerializeInDeclarationOrder(const prometheus::Registry& registry);
+// Families that selection does not expose are left out.
+std::string SerializeInDeclarationOrder(
+    const prometheus::Registry& registry,
+    const FamilySelection& selection = FamilySelection());
 
 }  // namespace pe::metrics
 

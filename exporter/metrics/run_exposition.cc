@@ -50,10 +50,12 @@ RunExposition::RunLines RunExposition::Render(std::string_view run_id,
 }
 
 void RunExposition::RenderInto(std::string_view run_id, const TrackedRun& run,
-                               std::size_t reason_max_bytes, RunLines* out) {
+                               std::size_t reason_max_bytes, RunLines* out,
+                               const FamilyMask& rendered) {
   // A sample of a family goes to that family's lines, under its name.
-  const auto Add = [out](Family family, metrics::LabelPairs labels,
-                         double value) {
+  const auto Add = [out, &rendered](Family family, metrics::LabelPairs labels,
+                                    double value) {
+    if (!rendered[family]) return;
     AppendSample(&(*out)[family], DefOf(family).name, labels, value);
   };
   const TrackedRow& r = run.row;
@@ -114,10 +116,16 @@ void RunExposition::RenderInto(std::string_view run_id, const TrackedRun& run,
   }
 }
 
-RunExposition::RunExposition(std::size_t reason_max_bytes)
-    : reason_max_bytes_(reason_max_bytes), buckets_(kBuckets) {
+RunExposition::RunExposition(std::size_t reason_max_bytes,
+                             const metrics::FamilySelection& families)
+    : reason_max_bytes_(reason_max_bytes),
+      any_rendered_(false),
+      buckets_(kBuckets) {
   for (std::size_t f = 0; f < kFamilies; ++f) {
-    headers_[f] = MakePart(metrics::Header(DefOf(static_cast<Family>(f))));
+    const metrics::Def& def = DefOf(static_cast<Family>(f));
+    rendered_[f] = families.Exposes(def);
+    any_rendered_ = any_rendered_ || rendered_[f];
+    headers_[f] = MakePart(metrics::Header(def));
   }
 }
 
@@ -171,9 +179,10 @@ void RunExposition::RenderBucket(std::size_t b, const RunTracker& tracker) {
   // to exactly their size: the buckets are most of the resident text, and
   // growing them by append leaves up to half of each allocation unused.
   RunLines text;
+  if (!any_rendered_) return;
   tracker.ForEachTrackedInBucket(
       b, [&](std::string_view id, const TrackedRun& run) {
-        RenderInto(id, run, reason_max_bytes_, &text);
+        RenderInto(id, run, reason_max_bytes_, &text, rendered_);
       });
   for (std::size_t f = 0; f < kFamilies; ++f) {
     // A family whose lines did not change keeps its part, and with it the
@@ -190,6 +199,7 @@ const std::vector<RunExposition::Part>& RunExposition::Parts() {
   parts_.clear();
   parts_.reserve(kFamilies * (kBuckets + 1));
   for (std::size_t f = 0; f < kFamilies; ++f) {
+    if (!rendered_[f]) continue;
     parts_.push_back(headers_[f]);
     for (const Bucket& bucket : buckets_) {
       if (bucket[f] && !bucket[f]->text().empty()) parts_.push_back(bucket[f]);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/metrics/family_selection.h"
 #include "exporter/metrics/metric_defs.h"
 #include "exporter/metrics/snapshot.h"
 #include "exporter/state/run_tracker.h"
@@ -39,9 +40,16 @@ class RunExposition {
   static const metrics::Def& DefOf(Family family);
   static constexpr std::size_t kBuckets = RunTracker::kBuckets;
   using RunLines = std::array<std::string, kFamilies>;
+  // Which families are rendered, by Family.
+  using FamilyMask = std::array<bool, kFamilies>;
+  static constexpr FamilyMask kEveryFamily = {true, true, true, true,
+                                              true, true, true, true};
   using Part = Snapshot::Part;
 
-  explicit RunExposition(std::size_t reason_max_bytes);
+  // The families that `families` does not expose are not rendered: neither
+  // their header nor a line of theirs is ever written.
+  explicit RunExposition(std::size_t reason_max_bytes,
+                         const metrics::FamilySelection& families = {});
 
   // Renders the buckets of the runs that changed or left.
   void Apply(const RunTracker::Changes& changes, const RunTracker& tracker);
@@ -53,9 +61,10 @@ class RunExposition {
   // One run's lines per family (exposed for tests).
   static RunLines Render(std::string_view run_id, const TrackedRun& run,
                          std::size_t reason_max_bytes);
-  // The same, appended to *lines.
+  // The same, appended to *lines, for the families in `rendered` only.
   static void RenderInto(std::string_view run_id, const TrackedRun& run,
-                         std::size_t reason_max_bytes, RunLines* lines);
+                         std::size_t reason_max_bytes, RunLines* lines,
+                         const FamilyMask& rendered = kEveryFamily);
 
  private:
   // A bucket's text per family; its runs are the tracker's.
@@ -68,6 +77,8 @@ class RunExposition {
   void RenderBucket(std::size_t b, const RunTracker& tracker);
 
   std::size_t reason_max_bytes_;
+  FamilyMask rendered_;
+  bool any_rendered_;
   std::array<Part, kFamilies> headers_;  // HELP and TYPE lines
   std::vector<Bucket> buckets_;
   std::vector<Part> parts_;

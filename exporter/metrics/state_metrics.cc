@@ -1,6 +1,7 @@
 #include "exporter/metrics/state_metrics.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "exporter/common/build_info.h"
 #include "exporter/common/label_value.h"
@@ -57,10 +58,12 @@ std::string_view Name(StateCondition condition) {
   return "error";
 }
 
-StateMetrics::StateMetrics(std::size_t max_event_types)
+StateMetrics::StateMetrics(std::size_t max_event_types,
+                           metrics::FamilySelection families)
     : data_(std::make_shared<prometheus::Registry>()),
       health_(std::make_shared<prometheus::Registry>()),
       max_event_types_(max_event_types),
+      families_(std::move(families)),
       runs_(metrics::RegisterFamily(prometheus::BuildGauge(), metrics::kRuns,
                                     *data_)),
       tracked_steps_(metrics::RegisterFamily(prometheus::BuildGauge(),
@@ -96,7 +99,14 @@ StateMetrics::StateMetrics(std::size_t max_event_types)
       parse_errors_(metrics::RegisterFamily(prometheus::BuildCounter(),
                                             metrics::kParseErrors, *health_)),
       known_runs_(metrics::RegisterFamily(prometheus::BuildGauge(),
-                                          metrics::kKnownRuns, *health_)) {
+                                          metrics::kKnownRuns, *health_)),
+      excluded_runs_(metrics::RegisterFamily(prometheus::BuildGauge(),
+                                             metrics::kExcludedRuns, *data_)),
+      family_hidden_(metrics::RegisterFamily(
+          prometheus::BuildGauge(), metrics::kFamilyHidden, *health_)) {
+  for (const metrics::Def* def : families_.Hidden()) {
+    family_hidden_.Add({{"family", std::string(def->name)}}).Set(1);
+  }
   build_info_.Add({{"version", kVersion}, {"revision", kRevision}}).Set(1);
   state_up_.Add({}).Set(0);
   for (StateCondition c : kConditions) {
@@ -114,7 +124,8 @@ StateMetrics::StateMetrics(std::size_t max_event_types)
       poll_errors_.Add({{"condition", std::string(Name(c))}});
     }
   }
-  for (const char* reason : {"startup", "interval", "mismatch", "reopen"}) {
+  for (const char* reason :
+       {"startup", "interval", "mismatch", "reopen", "reload"}) {
     resyncs_.Add({{"reason", reason}});
   }
   for (std::string_view field : kParsedFields) {
@@ -156,6 +167,7 @@ void StateMetrics::UpdateRuns(const RunTracker& tracker) {
       gauges.pop_back();
     }
   }
+  UpdateExcluded(tracker, counts);
   UpdateTrackedSteps(tracker);
   for (const auto& [key, ended] : tracker.last_success()) {
     auto& gauge = last_success_gauges_[key];
@@ -168,6 +180,29 @@ void StateMetrics::UpdateRuns(const RunTracker& tracker) {
   }
   tracked_runs_.Add({}).Set(static_cast<double>(tracker.tracked_count()));
   known_runs_.Add({}).Set(static_cast<double>(tracker.known_runs()));
+}
+
+void StateMetrics::UpdateExcluded(
+    const RunTracker& tracker,
+    const std::map<std::string, RunTracker::StateCounts>& counts) {
+  std::map<std::string, int64_t> excluded;
+  if (!tracker.selects_all_projects()) {
+    for (const auto& [project, by_state] : counts) {
+      if (tracker.SelectsProject(project)) continue;
+      int64_t runs = 0;
+      for (int64_t n : by_state) runs += n;
+      excluded.emplace(project, runs);
+    }
+  }
+  RemoveGone(excluded_runs_, excluded_gauges_, excluded);
+  for (const auto& [project, runs] : excluded) {
+    auto& gauge = excluded_gauges_[project];
+    if (gauge[0] == nullptr) {
+      gauge[0] = &excluded_runs_.Add(
+          {{"project", SanitizeLabelValue(project, kMaxLabelBytes)}});
+    }
+    gauge[0]->Set(static_cast<double>(runs));
+  }
 }
 
 void StateMetrics::UpdateTrackedSteps(const RunTracker& tracker) {
@@ -260,9 +295,11 @@ void StateMetrics::RecordPoll(std::string_view result, StateCondition condition,
 
 std::array<Snapshot::Part, 2> StateMetrics::Texts() {
   if (!data_text_) {
-    data_text_ = MakePart(metrics::SerializeInDeclarationOrder(*data_));
+    data_text_ =
+        MakePart(metrics::SerializeInDeclarationOrder(*data_, families_));
   }
-  return {data_text_, MakePart(metrics::SerializeInDeclarationOrder(*health_))};
+  return {data_text_,
+          MakePart(metrics::SerializeInDeclarationOrder(*health_, families_))};
 }
 
 std::string StateMetrics::Serialize() {

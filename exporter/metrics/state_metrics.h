@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "exporter/metrics/family_selection.h"
 #include "exporter/metrics/snapshot.h"
 #include "exporter/state/run_model.h"
 #include "exporter/state/run_tracker.h"
@@ -38,7 +39,9 @@ std::string_view Name(StateCondition condition);
 // nothing new costs what the exporter's dozens of series cost.
 class StateMetrics {
  public:
-  explicit StateMetrics(std::size_t max_event_types);
+  // Families that `families` does not expose are not rendered.
+  explicit StateMetrics(std::size_t max_event_types,
+                        metrics::FamilySelection families = {});
   StateMetrics(const StateMetrics&) = delete;
   StateMetrics& operator=(const StateMetrics&) = delete;
 
@@ -61,11 +64,15 @@ class StateMetrics {
 
  private:
   void UpdateTrackedSteps(const RunTracker& tracker);
+  void UpdateExcluded(
+      const RunTracker& tracker,
+      const std::map<std::string, RunTracker::StateCounts>& counts);
 
   std::shared_ptr<prometheus::Registry> data_;    // runs' and events' families
   std::shared_ptr<prometheus::Registry> health_;  // the exporter's own
   Snapshot::Part data_text_;                      // nullptr: changed since
   std::size_t max_event_types_;
+  metrics::FamilySelection families_;
 
   prometheus::Family<prometheus::Gauge>& runs_;
   prometheus::Family<prometheus::Gauge>& tracked_steps_;
@@ -85,11 +92,14 @@ class StateMetrics {
   prometheus::Family<prometheus::Counter>& tracked_dropped_;
   prometheus::Family<prometheus::Counter>& parse_errors_;
   prometheus::Family<prometheus::Gauge>& known_runs_;
+  prometheus::Family<prometheus::Gauge>& excluded_runs_;
+  prometheus::Family<prometheus::Gauge>& family_hidden_;
 
   std::set<std::string> event_types_;  // distinct types with own label
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*>
       last_success_gauges_;
   std::map<std::string, std::vector<prometheus::Gauge*>> run_gauges_;
+  std::map<std::string, std::array<prometheus::Gauge*, 1>> excluded_gauges_;
   std::map<std::string, std::array<prometheus::Gauge*, kStepStates.size()>>
       step_gauges_;
 };

@@ -22,6 +22,16 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+// The selections of config; a key at fault (which the daemon refuses before
+// a poller exists) is logged and selects everything.
+Selections SelectionsOf(const Config& config) {
+  Result<Selections> selections = SelectionsFromConfig(config);
+  if (selections.ok()) return std::move(*selections);
+  log::Error("invalid selection, every project and family selected",
+             {{"err", selections.status().message()}});
+  return {};
+}
+
 }  // namespace
 
 Poller::Poller(const Config& config, std::shared_ptr<Composer> composer,
@@ -30,11 +40,29 @@ Poller::Poller(const Config& config, std::shared_ptr<Composer> composer,
       composer_(std::move(composer)),
       clock_(clock ? std::move(clock) : SystemClock()),
       reader_(config.state_db, config.busy_timeout, &parse_errors_),
+      selections_(SelectionsOf(config)),
       tracker_(RunTracker::Options{
           std::chrono::duration<double>(config.recent_window).count(),
-          config.max_tracked_runs}),
-      metrics_(config.max_event_types),
-      exposition_(config.failure_reason_max_length) {}
+          config.max_tracked_runs, selections_.projects}),
+      metrics_(config.max_event_types, selections_.families),
+      exposition_(config.failure_reason_max_length, selections_.families) {}
+
+void Poller::SetProjectSelection(ProjectSelection projects) {
+  std::lock_guard<std::mutex> lock(next_projects_mu_);
+  next_projects_ = std::move(projects);
+}
+
+void Poller::TakeProjectSelection() {
+  std::optional<ProjectSelection> next;
+  {
+    std::lock_guard<std::mutex> lock(next_projects_mu_);
+    next.swap(next_projects_);
+  }
+  if (!next) return;
+  tracker_.SetProjectSelection(std::move(*next));
+  resync_requested_ = true;
+  requested_reason_ = "reload";
+}
 
 StateCondition Poller::Classify(const Status& status) const {
   if (status.ok()) return StateCondition::kOk;
@@ -54,6 +82,7 @@ StateCondition Poller::Classify(const Status& status) const {
 void Poller::PollOnce() {
   const double started = clock_->MonotonicSeconds();
   const double now = clock_->WallSeconds();
+  TakeProjectSelection();
   std::string_view result = "error";
   Status status = PollDatabase(now, &result);
   if (!status.ok()) {
@@ -175,7 +204,9 @@ Status Poller::PollDatabase(double now, std::string_view* result) {
       resync_requested_ || !last_full_load_ ||
       clock_->MonotonicSeconds() - *last_full_load_ >=
           std::chrono::duration<double>(config_.resync_interval).count();
-  if (!need_full_load_ && resync_due) full_load_reason_ = "interval";
+  if (!need_full_load_ && resync_due) {
+    full_load_reason_ = resync_requested_ ? requested_reason_ : "interval";
+  }
   if (!need_full_load_ && !resync_due && !more_events_ && !touched &&
       *version == data_version_) {
     *result = "unchanged";
@@ -390,6 +421,7 @@ Status Poller::FullLoad(double now, std::string_view reason) {
   full_load_reason_ = "interval";
   last_full_load_ = clock_->MonotonicSeconds();
   resync_requested_ = false;
+  requested_reason_ = "interval";
   return Status::Ok();
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -15,6 +16,7 @@
 #include "exporter/metrics/composer.h"
 #include "exporter/metrics/run_exposition.h"
 #include "exporter/metrics/state_metrics.h"
+#include "exporter/poll/selections.h"
 #include "exporter/poll/side_reader.h"
 #include "exporter/state/parse_errors.h"
 #include "exporter/state/run_tracker.h"
@@ -70,6 +72,12 @@ class Poller {
   // passed.
   void ResyncAtNextPoll() { resync_requested_ = true; }
 
+  // A new metrics.project-include/-exclude (a reload, from any thread),
+  // applied at the next poll: the runs of projects it leaves out lose their
+  // series there, and a full re-read (resync reason "reload") gives the
+  // runs of projects it brings in theirs.
+  void SetProjectSelection(ProjectSelection projects);
+
   // Whether a full read takes the steps and latest events on a second
   // connection beside the runs scan (SideReader, the default), or after the
   // scan on the poller's own, as when a second cannot be opened. For tests.
@@ -93,6 +101,8 @@ class Poller {
   // now on this connection.
   Status ReadStepsAndEvents(SideReader* side, bool latest_events);
   void ApplyEventTimes();
+  // Applies a selection SetProjectSelection left, if any.
+  void TakeProjectSelection();
   // Upserts a row read incrementally and notes it for the read listener.
   void UpsertRead(const RunRow& row, double now);
   void NotifyReadListener();
@@ -106,6 +116,7 @@ class Poller {
   std::shared_ptr<const Clock> clock_;
   ParseErrors parse_errors_;
   StateReader reader_;
+  Selections selections_;  // as configured at start: the families stay
   RunTracker tracker_;
   StateMetrics metrics_;
   RunExposition exposition_;
@@ -126,6 +137,9 @@ class Poller {
   // When the last full read ended, on the clock's monotonic reading.
   std::optional<double> last_full_load_;
   bool resync_requested_ = false;
+  std::string_view requested_reason_ = "interval";
+  std::mutex next_projects_mu_;
+  std::optional<ProjectSelection> next_projects_;  // guarded by the mutex
   bool read_beside_scan_ = true;
   StateCondition condition_ = StateCondition::kOk;
   bool condition_logged_ = false;  // condition_ is the latest poll's

@@ -67,6 +67,7 @@ uint32_t RunTracker::InternProject(std::string_view project) {
   if (it != project_index_.end()) return it->second;
   const auto index = static_cast<uint32_t>(projects_.size());
   projects_.emplace_back(project);
+  selected_.push_back(SelectsProject(project));
   counts_.emplace_back();
   tracked_steps_.emplace_back();
   project_index_.emplace(project, index);
@@ -241,12 +242,24 @@ void RunTracker::Apply(Known& known, bool is_new, const RunRow& row, double now,
           became_terminal ? std::optional<double>(now) : FallbackEnd(row);
     }
   }
-  if (Trackable(row, window_start, now)) {
+  if (selected_[project] && Trackable(row, window_start, now)) {
     known.tracked = Track(row, window_start) || known.tracked;
   } else if (known.tracked) {
     Untrack(row.run_id);
     known.tracked = false;
   }
+}
+
+void RunTracker::SetProjectSelection(ProjectSelection projects) {
+  options_.projects = std::move(projects);
+  for (std::size_t i = 0; i < projects_.size(); ++i) {
+    selected_[i] = SelectsProject(projects_[i]);
+  }
+  std::vector<std::string> left_out;
+  for (const auto& [key, run] : tracked_) {
+    if (!SelectsProject(run.row.project())) left_out.push_back(key.id);
+  }
+  for (const std::string& id : left_out) Untrack(id);
 }
 
 void RunTracker::BeginReconcile(bool count_transitions,
@@ -275,9 +288,9 @@ bool RunTracker::ReconcileRow(const RunRowSource& row, double now) {
   if (IsTerminal(state) && !known.tracked && !finishes) ended = row.ended_at();
   const bool before_window =
       ended && now - *ended > options_.recent_window_seconds;
-  const bool dropped = ended && !before_window &&
-                       tracked_.size() >= options_.max_tracked &&
-                       BeforeEveryWindow(*ended, row.run_id());
+  const bool dropped =
+      ended && !before_window && tracked_.size() >= options_.max_tracked &&
+      BeforeEveryWindow(*ended, row.run_id()) && SelectsProject(row.project());
   if (before_window || dropped) {
     if (dropped) ++changes_.dropped;
     const uint32_t project = InternProject(row.project());

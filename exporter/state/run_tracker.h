@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "exporter/common/digest_map.h"
+#include "exporter/state/project_selection.h"
 #include "exporter/state/run_model.h"
 
 namespace pe {
@@ -78,12 +79,15 @@ struct FinishedRun {
 //
 // Tracked runs are the active ones (pending, running) plus terminal ones
 // whose window_start lies within recent_window; beyond max_tracked the oldest
-// ended runs are dropped first, then the oldest-created active ones.
+// ended runs are dropped first, then the oldest-created active ones. Runs
+// of a project that `projects` does not select are never tracked; they are
+// counted like any other.
 class RunTracker {
  public:
   struct Options {
     double recent_window_seconds = 3600;
     std::size_t max_tracked = 20000;
+    ProjectSelection projects;
   };
   explicit RunTracker(Options options) : options_(options) {}
 
@@ -111,6 +115,14 @@ class RunTracker {
   void NoteEvent(const std::string& run_id, double timestamp);
   // Drops terminal runs past the recent window, then enforces max_tracked.
   void Expire(double now);
+  // Replaces the project selection: the tracked runs of projects it leaves
+  // out are untracked at once; runs of projects it brings in are tracked
+  // from their next read (the caller re-reads the runs table).
+  void SetProjectSelection(ProjectSelection projects);
+  bool SelectsProject(std::string_view project) const {
+    return options_.projects.Selects(project);
+  }
+  bool selects_all_projects() const { return options_.projects.all(); }
 
   bool IsTracked(std::string_view run_id) const {
     return FindTracked(run_id) != nullptr;
@@ -266,6 +278,7 @@ class RunTracker {
   // run whatever the id's length, see DigestMap.
   DigestMap<Known> known_;
   std::vector<std::string> projects_;
+  std::vector<char> selected_;  // by project index: SelectsProject's answer
   struct StringHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const {

@@ -1,6 +1,7 @@
 #include "exporter/worker/worker_metrics.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "exporter/metrics/metric_defs.h"
 #include "exporter/metrics/registry_text.h"
@@ -22,8 +23,9 @@ prometheus::Gauge& Gauge(const metrics::Def& def,
 
 }  // namespace
 
-WorkerMetrics::WorkerMetrics()
-    : registry_(std::make_shared<prometheus::Registry>()),
+WorkerMetrics::WorkerMetrics(metrics::FamilySelection families)
+    : families_(std::move(families)),
+      registry_(std::make_shared<prometheus::Registry>()),
       backlog_(Gauge(metrics::kWorkerBacklog, *registry_)),
       marked_(metrics::RegisterFamily(prometheus::BuildCounter(),
                                       metrics::kWorkerMarkedComplete,
@@ -195,7 +197,7 @@ void WorkerMetrics::CountWorktreeDeleteFailed() {
 }
 
 std::string WorkerMetrics::Serialize() const {
-  return metrics::SerializeInDeclarationOrder(*registry_);
+  return metrics::SerializeInDeclarationOrder(*registry_, families_);
 }
 
 }  // namespace pe

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "exporter/metrics/family_selection.h"
+
 namespace pe {
 
 // The completion worker's metrics (metric_defs.h, group "Completion
@@ -23,7 +25,8 @@ namespace pe {
 // Family::Add and Collect are locked.
 class WorkerMetrics {
  public:
-  WorkerMetrics();
+  // Families that `families` does not expose are not serialized.
+  explicit WorkerMetrics(metrics::FamilySelection families = {});
   WorkerMetrics(const WorkerMetrics&) = delete;
   WorkerMetrics& operator=(const WorkerMetrics&) = delete;
 
@@ -71,6 +74,7 @@ class WorkerMetrics {
   }
 
  private:
+  metrics::FamilySelection families_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::function<void(std::string)> sink_;
   prometheus::Gauge& backlog_;

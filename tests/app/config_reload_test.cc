@@ -23,6 +23,22 @@ TEST(ConfigReloadTest, LogPollIntervalAndWorkerSettingsAreReloadable) {
   }
 }
 
+TEST(ConfigReloadTest, TheProjectSelectionIsReloadableTheFamiliesAreNot) {
+  EXPECT_TRUE(IsReloadableKey("metrics.project-include"));
+  EXPECT_TRUE(IsReloadableKey("metrics.project-exclude"));
+  // A family that appears or goes away mid-life would break rate() and
+  // absent() for whoever reads it: fixed for the life of the process.
+  EXPECT_FALSE(IsReloadableKey("metrics.family-allow"));
+  EXPECT_FALSE(IsReloadableKey("metrics.family-deny"));
+  Config current;
+  Config next = current;
+  next.metrics_project_exclude = "sandbox-.*";
+  EXPECT_TRUE(CheckReloadable(current, next).ok());
+  next.metrics_family_deny = "pipeline_run_steps";
+  EXPECT_THAT(CheckReloadable(current, next).message(),
+              HasSubstr("metrics.family-deny"));
+}
+
 TEST(ConfigReloadTest, ReloadableChangesAreAccepted) {
   Config current;
   Config next = current;

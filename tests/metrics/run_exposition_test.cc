@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/exposition.h"
 #include "tests/support/reconcile.h"
 
 namespace pe {
@@ -150,6 +151,44 @@ TEST(RunExpositionTest, RenderingAllBucketsAtOnceGivesWhatSmallPollsGive) {
   EXPECT_EQ(text, Join(in_polls.Parts()));
   EXPECT_NE(text.find("pipeline_run_info{run_id=\"run-4999\""),
             std::string::npos);
+}
+
+// Tracks one failed and one running run and renders them with `families`.
+std::string RenderTwoRuns(const metrics::FamilySelection& families) {
+  RunTracker tracker(RunTracker::Options{3600, 100});
+  RunRow failed = MakeRow(RunState::kFailed);
+  RunRow running = MakeRow(RunState::kRunning);
+  running.run_id = "02RUN";
+  testing::ReconcileAll(tracker, {failed, running}, 300, false);
+  RunExposition exposition(120, families);
+  exposition.Apply(tracker.TakeChanges(), tracker);
+  return Join(exposition.Parts());
+}
+
+TEST(RunExpositionTest, AHiddenFamilyHasNeitherHeaderNorLines) {
+  Result<metrics::FamilySelection> families = metrics::FamilySelection::Make(
+      "", "pipeline_run_failure_info,pipeline_run_created_timestamp_seconds");
+  ASSERT_TRUE(families.ok());
+  const std::string text = RenderTwoRuns(*families);
+  EXPECT_EQ(text.find("pipeline_run_failure_info"), std::string::npos) << text;
+  EXPECT_EQ(text.find("pipeline_run_created_timestamp_seconds"),
+            std::string::npos);
+  EXPECT_NE(text.find("# TYPE pipeline_run_info gauge"), std::string::npos);
+  EXPECT_NE(text.find("pipeline_run_status{run_id=\"02RUN\""),
+            std::string::npos);
+  // The rest is exactly what the exposition renders with every family.
+  const std::string all = RenderTwoRuns(metrics::FamilySelection());
+  EXPECT_EQ(
+      testing::WithoutFamilies(all, {"pipeline_run_failure_info",
+                                     "pipeline_run_created_timestamp_seconds"}),
+      text);
+}
+
+TEST(RunExpositionTest, WithEveryPerRunFamilyHiddenNothingIsRendered) {
+  Result<metrics::FamilySelection> families =
+      metrics::FamilySelection::Make("pipeline_exporter_.*", "");
+  ASSERT_TRUE(families.ok());
+  EXPECT_EQ(RenderTwoRuns(*families), "");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "exporter/state/parse_errors.h"
+#include "tests/support/exposition.h"
 #include "tests/support/reconcile.h"
 
 namespace pe {
@@ -82,6 +83,7 @@ TEST(StateMetricsTest, CountersWithKnownLabelValuesStartAtZero) {
       "pipeline_exporter_resyncs_total{reason=\"interval\"}",
       "pipeline_exporter_resyncs_total{reason=\"mismatch\"}",
       "pipeline_exporter_resyncs_total{reason=\"reopen\"}",
+      "pipeline_exporter_resyncs_total{reason=\"reload\"}",
       "pipeline_exporter_tracked_runs_dropped_total",
   };
   for (const char* condition :
@@ -99,6 +101,68 @@ TEST(StateMetricsTest, CountersWithKnownLabelValuesStartAtZero) {
   EXPECT_EQ(text.find("pipeline_exporter_poll_errors_total{condition=\"ok\"}"),
             std::string::npos)
       << "a successful poll is no error";
+}
+
+TEST(StateMetricsTest, CountsTheRunsOfEachExcludedProject) {
+  StateMetrics metrics(10);
+  Result<ProjectSelection> projects = ProjectSelection::Make("", "sandbox.*");
+  ASSERT_TRUE(projects.ok());
+  RunTracker tracker(RunTracker::Options{3600, 100, *projects});
+  RunRow kept = MakeRunRow("a", RunState::kRunning);
+  RunRow left_out = MakeRunRow("b", RunState::kRunning);
+  left_out.project = "sandbox-1";
+  RunRow ended = MakeRunRow("c", RunState::kFailed);
+  ended.project = "sandbox-1";
+  testing::ReconcileAll(tracker, {kept, left_out, ended}, 300, false);
+  metrics.UpdateRuns(tracker);
+  std::string text = metrics.Serialize();
+  EXPECT_NE(
+      text.find("\npipeline_exporter_excluded_runs{project=\"sandbox-1\"} 2\n"),
+      std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("pipeline_exporter_excluded_runs{project=\"proj\"}"),
+            std::string::npos)
+      << "a selected project has no series";
+  EXPECT_NE(
+      text.find("pipeline_runs{project=\"sandbox-1\",state=\"failed\"} 1"),
+      std::string::npos)
+      << "the aggregates still count it";
+
+  tracker.SetProjectSelection(ProjectSelection());
+  metrics.UpdateRuns(tracker);
+  text = metrics.Serialize();
+  EXPECT_EQ(text.find("pipeline_exporter_excluded_runs{"), std::string::npos)
+      << "brought back in: the series goes";
+}
+
+TEST(StateMetricsTest, HiddenFamiliesAreLeftOutAndListed) {
+  Result<metrics::FamilySelection> families = metrics::FamilySelection::Make(
+      "", "pipeline_runs,pipeline_exporter_poll_duration_seconds");
+  ASSERT_TRUE(families.ok());
+  StateMetrics metrics(10, *families);
+  RunTracker tracker(RunTracker::Options{3600, 100});
+  testing::ReconcileAll(tracker, {MakeRunRow("a", RunState::kRunning)}, 300,
+                        false);
+  metrics.UpdateRuns(tracker);
+  metrics.RecordPoll("changed", StateCondition::kOk, 0.001, 300);
+  const std::string text = metrics.Serialize();
+  EXPECT_EQ(testing::CountSamples(text, "pipeline_runs"), 0) << text;
+  EXPECT_EQ(text.find("# HELP pipeline_runs "), std::string::npos);
+  EXPECT_EQ(text.find("# TYPE pipeline_exporter_poll_duration_seconds"),
+            std::string::npos);
+  EXPECT_EQ(testing::CountSamples(
+                text, "pipeline_exporter_poll_duration_seconds_count"),
+            0);
+  EXPECT_NE(text.find("\npipeline_exporter_state_up 1\n"), std::string::npos)
+      << "the families not denied stay";
+  EXPECT_NE(text.find("\npipeline_exporter_known_runs 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("\npipeline_exporter_family_hidden{family=\"pipeline_"
+                      "runs\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("pipeline_exporter_family_hidden{family=\"pipeline_"
+                      "exporter_poll_duration_seconds\"} 1"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -468,5 +468,46 @@ TEST_F(PollerTest, BoundsTrackedRunsAndCountsTheDrops) {
   EXPECT_EQ(CountSamples(Body(), "pipeline_run_info"), 2);
 }
 
+TEST_F(PollerTest, StartsWithTheConfiguredProjectAndFamilySelections) {
+  config_.metrics_project_exclude = "proj-b";
+  config_.metrics_family_deny = "pipeline_run_start_timestamp_seconds";
+  auto poller = StartOnTheGoldenFixture();
+  const std::string body = Body();
+  EXPECT_EQ(Value("pipeline_run_info{run_id=\"01RUNNING\",project=\"proj-a\","
+                  "phase=\"phase5_execution\",workstream=\"ws-1\"}"),
+            1)
+      << body;
+  EXPECT_FALSE(Mentions(body, "run_id=\"01FAILED\""));
+  EXPECT_FALSE(Mentions(body, "run_id=\"01PENDING\""));
+  EXPECT_EQ(Value("pipeline_exporter_excluded_runs{project=\"proj-b\"}"), 3);
+  EXPECT_EQ(CountSamples(body, "pipeline_run_start_timestamp_seconds"), 0);
+  EXPECT_EQ(Value("pipeline_exporter_family_hidden{family=\"pipeline_run_"
+                  "start_timestamp_seconds\"}"),
+            1);
+}
+
+TEST_F(PollerTest, ANewProjectSelectionTakesEffectAtTheNextPollByAFullRead) {
+  auto poller = StartOnTheGoldenFixture();
+  const int tracked = CountSamples(Body(), "pipeline_run_info");
+  ASSERT_GT(tracked, 0);
+  Result<ProjectSelection> none = ProjectSelection::Make("", ".*");
+  ASSERT_TRUE(none.ok());
+  poller->SetProjectSelection(*none);
+  EXPECT_EQ(CountSamples(Body(), "pipeline_run_info"), tracked)
+      << "nothing changes before the poll";
+  poller->PollOnce();
+  EXPECT_EQ(CountSamples(Body(), "pipeline_run_info"), 0);
+  EXPECT_EQ(Value("pipeline_exporter_tracked_runs"), 0);
+  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"reload\"}"), 1);
+  EXPECT_EQ(IntervalResyncs(), 0);
+
+  poller->SetProjectSelection(ProjectSelection());
+  poller->PollOnce();
+  EXPECT_EQ(CountSamples(Body(), "pipeline_run_info"), tracked)
+      << "brought back by the full read";
+  EXPECT_EQ(Value("pipeline_exporter_resyncs_total{reason=\"reload\"}"), 2);
+  EXPECT_FALSE(Mentions(Body(), "pipeline_exporter_excluded_runs{"));
+}
+
 }  // namespace
 }  // namespace pe

@@ -458,5 +458,77 @@ TEST(RunTrackerTest, AFullReadCountsLongEndedRunsAsItWouldFromWholeRows) {
   }
 }
 
+RunTracker MakeSelectingTracker(const char* exclude,
+                                std::size_t max_tracked = 100) {
+  Result<ProjectSelection> projects = ProjectSelection::Make("", exclude);
+  EXPECT_TRUE(projects.ok());
+  return RunTracker(RunTracker::Options{3600, max_tracked, *projects});
+}
+
+TEST(RunTrackerTest, RunsOfAnExcludedProjectAreCountedButNeverTracked) {
+  RunTracker t = MakeSelectingTracker("sandbox");
+  testing::ReconcileAll(
+      t,
+      {MakeRun("kept", RunState::kRunning, std::nullopt, "team"),
+       MakeRun("active", RunState::kRunning, std::nullopt, "sandbox"),
+       MakeRun("recent", RunState::kFailed, kNow - 60, "sandbox")},
+      kNow, false);
+  EXPECT_TRUE(t.IsTracked("kept"));
+  EXPECT_FALSE(t.IsTracked("active"));
+  EXPECT_FALSE(t.IsTracked("recent"));
+  EXPECT_EQ(t.tracked_count(), 1u);
+  const auto counts = t.CountsByProject();
+  ASSERT_TRUE(counts.count("sandbox"));
+  EXPECT_EQ(counts.at("sandbox")[static_cast<int>(RunState::kRunning)], 1);
+  EXPECT_EQ(counts.at("sandbox")[static_cast<int>(RunState::kFailed)], 1);
+  EXPECT_FALSE(t.SelectsProject("sandbox"));
+  EXPECT_TRUE(t.SelectsProject("team"));
+
+  t.Upsert(MakeRun("new", RunState::kPending, std::nullopt, "sandbox"), kNow);
+  EXPECT_FALSE(t.IsTracked("new")) << "nor when read incrementally";
+  EXPECT_EQ(t.TakeChanges().dropped, 0u) << "not dropped by the cap";
+}
+
+TEST(RunTrackerTest, ExcludedRunsTakeNoPlaceUnderTheCap) {
+  RunTracker t = MakeSelectingTracker("sandbox", /*max_tracked=*/2);
+  testing::ReconcileAll(
+      t,
+      {MakeRun("s1", RunState::kSucceeded, kNow - 10, "sandbox"),
+       MakeRun("s2", RunState::kSucceeded, kNow - 20, "sandbox"),
+       MakeRun("s3", RunState::kSucceeded, kNow - 30, "sandbox"),
+       MakeRun("t1", RunState::kSucceeded, kNow - 40, "team"),
+       MakeRun("t2", RunState::kSucceeded, kNow - 50, "team")},
+      kNow, false);
+  EXPECT_TRUE(t.IsTracked("t1"));
+  EXPECT_TRUE(t.IsTracked("t2"));
+  EXPECT_EQ(t.TakeChanges().dropped, 0u);
+}
+
+TEST(RunTrackerTest, ANewSelectionUntracksTheRunsItLeavesOutAtOnce) {
+  RunTracker t = MakeTracker();
+  testing::ReconcileAll(
+      t,
+      {MakeRun("a", RunState::kRunning, std::nullopt, "team"),
+       MakeRun("b", RunState::kRunning, std::nullopt, "sandbox")},
+      kNow, false);
+  (void)t.TakeChanges();
+  Result<ProjectSelection> projects = ProjectSelection::Make("", "sandbox");
+  ASSERT_TRUE(projects.ok());
+  t.SetProjectSelection(*projects);
+  EXPECT_TRUE(t.IsTracked("a"));
+  EXPECT_FALSE(t.IsTracked("b"));
+  EXPECT_EQ(t.TakeChanges().removed, (std::set<std::string>{"b"}));
+
+  // Brought back in: tracked again from its next read.
+  t.SetProjectSelection(ProjectSelection());
+  EXPECT_FALSE(t.IsTracked("b"));
+  testing::ReconcileAll(
+      t,
+      {MakeRun("a", RunState::kRunning, std::nullopt, "team"),
+       MakeRun("b", RunState::kRunning, std::nullopt, "sandbox")},
+      kNow, true);
+  EXPECT_TRUE(t.IsTracked("b"));
+}
+
 }  // namespace
 }  // namespace pe
