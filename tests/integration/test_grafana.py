@@ -1,8 +1,10 @@
 """The Grafana dashboards (grafana/dashboards/*.json) and their provisioning
 files are well formed, and every PromQL expression of the dashboards and of
 the shipped rules (rules/*.yml) runs without error on a real Prometheus
-scraping the real exporter, which follows a database written live by the
-real simulator with the completion worker on; the key panels return data.
+scraping two real exporters of one job (a fleet of two instances), which
+follow a database written live by the real simulator, one with the completion
+worker on; the key panels return data, and choosing an instance leaves only
+its series.
 
 Run by ctest as: python3 test_grafana.py --binary PATH --source-dir DIR
 Needs prometheus and promtool (scripts/setup.sh installs them) and PyYAML
@@ -42,6 +44,8 @@ KEY_PANELS = {
         "Event rate by severity", "Exporter up", "State database",
         "Time since last successful poll", "Archival results",
         "Archives created (time range)", "Worker backlog", "Archive volume free",
+        "Instances", "Failed runs per hour by instance", "Stalled runs by instance",
+        "Worker backlog by instance", "Archive volume free by instance",
     ],
     # Shown for a failed (ended) run.
     "pipeline-run": [
@@ -113,8 +117,22 @@ def substitute(expr, values):
     return _VARIABLE.sub(replace, expr)
 
 
-def base_values(project=".*", phase=".*", run_id="none"):
-    return {"job": JOB, "project": project, "phase": phase, "run_id": run_id,
+def grafana_regex(values):
+    """A multi-value variable's selection as Grafana's Prometheus data source
+    writes it into a query: each value regex-escaped, its backslashes doubled
+    for the PromQL string, several values as (a|b)."""
+    escaped = [re.sub(r"([$^*{}\[\]'+?.()|])", r"\\\\\1", v.replace("\\", "\\\\\\\\"))
+               for v in values]
+    return escaped[0] if len(escaped) == 1 else "(%s)" % "|".join(escaped)
+
+
+# The All value of the job and instance variables (dashboard-linter's .+).
+ALL = ".+"
+
+
+def base_values(project=".*", phase=".*", run_id="none", job=JOB, instance=ALL):
+    return {"job": job, "instance": instance, "project": project, "phase": phase,
+            "run_id": run_id,
             "__rate_interval": "1m", "__interval": "15s", "__interval_ms": "15000",
             "__range": "5m", "__range_s": "300", "__range_ms": "300000",
             "report_base_url": "http://localhost:8080/reports"}
@@ -307,6 +325,14 @@ class DashboardStructureTest(unittest.TestCase):
                 self.assertIn("${report_base_url:raw}/${__data.fields.run_id}_summary.html", urls)
                 self.assertTrue(any(u.startswith("/d/pipeline-run/") and "var-run_id=" in u
                                     for u in urls), urls)
+                # A run id names a run of one orchestrator: the link keeps its instance.
+                for url in urls:
+                    if url.startswith("/d/pipeline-run/"):
+                        self.assertIn("&var-instance=${__data.fields.instance}", url)
+                for transformation in panels[title].get("transformations", []):
+                    if transformation["id"] == "organize":
+                        self.assertNotIn("instance",
+                                         transformation["options"]["excludeByName"])
         run = load_dashboard("pipeline-run")
         report_text = [p for p in all_panels(run) if p["type"] == "text"]
         self.assertTrue(any("${report_base_url}/${run_id}_summary.html" in p["options"]["content"]
@@ -381,9 +407,9 @@ class DashboardStructureTest(unittest.TestCase):
     def test_substitute_replaces_every_variable_form(self):
         values = base_values(project="a|b", run_id="R1")
         self.assertEqual(
-            substitute('x{project=~"$project", run_id="${run_id}"}[$__rate_interval] [[job]] $__range_s',
-                       values),
-            'x{project=~"a|b", run_id="R1"}[1m] pipeline_exporter 300')
+            substitute('x{project=~"$project", run_id="${run_id}", instance=~"$instance"}'
+                       '[$__rate_interval] [[job]] $__range_s', values),
+            'x{project=~"a|b", run_id="R1", instance=~".+"}[1m] pipeline_exporter 300')
         with self.assertRaises(AssertionError):
             substitute("x[$nope]", values)
 
@@ -413,7 +439,7 @@ def rule_files(source_dir):
 
 
 class DashboardQueriesTest(unittest.TestCase):
-    """One Prometheus + exporter + simulator for all the query tests (~1 min)."""
+    """One Prometheus + two exporters + simulator for all the query tests (~1 min)."""
 
     @classmethod
     def start(cls, args, name):
@@ -449,6 +475,17 @@ class DashboardQueriesTest(unittest.TestCase):
             "--worker.reports-dir=" + os.path.join(cls.tmp, "reports")], "exporter")
         lib.wait_for_http(cls.exporter_url + "/-/ready", status=200, timeout=60,
                           daemon=cls.exporter)
+        # A second exporter of the same job, on the same database without the
+        # worker (read-only): a fleet of two instances for the instance
+        # variable and the Instances row.
+        reader_address = lib.loopback_address(lib.free_port())
+        cls.reader = cls.start([
+            ARGS.binary, "--state.db=" + db, "--state.poll-interval=1s",
+            "--web.listen-address=" + reader_address], "reader")
+        lib.wait_for_http("http://" + reader_address + "/-/ready", status=200, timeout=60,
+                          daemon=cls.reader)
+        cls.instances = sorted([exporter_address, reader_address])
+        cls.worker_instance, cls.reader_instance = exporter_address, reader_address
 
         # Only rule files promtool accepts are loaded (a broken one would stop
         # Prometheus); test_rule_files_pass_promtool reports the others.
@@ -463,8 +500,8 @@ class DashboardQueriesTest(unittest.TestCase):
                     "  evaluation_interval: 1s\n"
                     "rule_files: %s\n"
                     "scrape_configs:\n  - job_name: %s\n    static_configs:\n"
-                    "      - targets: [\"%s\"]\n"
-                    % (json.dumps(loadable), JOB, exporter_address))
+                    "      - targets: %s\n"
+                    % (json.dumps(loadable), JOB, json.dumps(cls.instances)))
         cls.prometheus_url = "http://" + prometheus_address
         cls.prometheus = cls.start([
             "prometheus", "--config.file=" + config,
@@ -479,9 +516,9 @@ class DashboardQueriesTest(unittest.TestCase):
         def has(expr):
             ok, data = prometheus_query(cls.prometheus_url, expr)
             return ok and result_count(data) > 0
-        for expr in ('count_over_time(up{job="%s"}[1m]) >= 15' % JOB,
+        for expr in ('count(count_over_time(up{job="%s"}[1m]) >= 15) == 2' % JOB,
                      "pipeline_worker_archives_created_total > 0",
-                     "pipeline_run_failure_info * on (run_id) group_left pipeline_run_end_timestamp_seconds",
+                     "pipeline_run_failure_info * on (job, instance, run_id) group_left pipeline_run_end_timestamp_seconds",
                      'rate(pipeline_events_total[1m]) > 0',
                      'pipeline_run_status{state="running"}'):
             lib.wait_until(lambda: has(expr), timeout=90, interval=0.5,
@@ -565,8 +602,9 @@ class DashboardQueriesTest(unittest.TestCase):
             labels = self.run_labels(run_id)
             for target in panels[title]["targets"]:
                 with self.subTest(panel=title, target=target["refId"], run_id=run_id):
-                    chosen = base_values(project=labels["project"],
-                                         phase=labels["phase"])
+                    # Both exporters track the run: choose one.
+                    chosen = base_values(project=labels["project"], phase=labels["phase"],
+                                         instance=grafana_regex([self.worker_instance]))
                     ok, data = self.query(substitute(target["expr"], chosen))
                     self.assertTrue(ok, data)
                     rows = [r["metric"] for r in data["result"]]
@@ -596,8 +634,75 @@ class DashboardQueriesTest(unittest.TestCase):
                     self.assertTrue(found - {None, ""}, "no values")
                     if variable["name"] == "job":
                         self.assertEqual(found, {JOB})
+                    if variable["name"] == "instance":
+                        self.assertEqual(found, set(self.instances))
                     if variable["name"] == "run_id":
                         self.assertIn(self.run_id, found)
+
+    def test_every_dashboard_expression_runs_without_error_for_chosen_instances(self):
+        for instances in (self.instances, [self.reader_instance]):
+            for uid in DASHBOARD_FILES:
+                self.check_expressions(uid, base_values(job=ALL, run_id=self.run_id,
+                                                        instance=grafana_regex(instances)))
+
+    def panel_results(self, values):
+        """(uid, panel title, refId, query, data) of every panel query."""
+        for uid in DASHBOARD_FILES:
+            for panel in all_panels(load_dashboard(uid)):
+                for target in panel.get("targets", []):
+                    promql = substitute(target["expr"], values)
+                    ok, data = self.query(promql)
+                    self.assertTrue(ok, data)
+                    yield uid, panel["title"], target["refId"], promql, data
+
+    def test_choosing_an_instance_keeps_only_its_series(self):
+        values = base_values(job=ALL, run_id=self.run_id,
+                             instance=grafana_regex([self.reader_instance]))
+        seen = set()
+        for uid, title, ref, promql, data in self.panel_results(values):
+            with self.subTest(uid=uid, panel=title, target=ref, query=promql):
+                if data["resultType"] == "vector":
+                    found = {r["metric"]["instance"] for r in data["result"]
+                             if "instance" in r["metric"]}
+                    self.assertLessEqual(found, {self.reader_instance})
+                    seen |= found
+        self.assertEqual(seen, {self.reader_instance})
+
+    def test_an_instance_without_an_exporter_shows_no_data(self):
+        # Only the zeros of "... or vector(0)" are left.
+        values = base_values(job=ALL, run_id=self.run_id,
+                             instance=grafana_regex(["no-such-exporter:1"]))
+        for uid, title, ref, promql, data in self.panel_results(values):
+            with self.subTest(uid=uid, panel=title, target=ref, query=promql):
+                self.assertEqual(data["resultType"], "vector")
+                self.assertEqual([r["value"][1] for r in data["result"]
+                                  if r["value"][1] != "0"], [])
+
+    def test_instances_table_has_a_row_per_exporter(self):
+        panels = {p["title"]: p for p in all_panels(load_dashboard("pipeline-overview"))}
+        values = base_values(job=ALL)
+        for target in panels["Instances"]["targets"]:
+            with self.subTest(target=target["refId"]):
+                ok, data = self.query(substitute(target["expr"], values))
+                self.assertTrue(ok, data)
+                rows = {r["metric"]["instance"]: float(r["value"][1]) for r in data["result"]}
+                self.assertTrue(all(set(r["metric"]) == {"job", "instance"}
+                                    for r in data["result"]), data["result"])
+                # Worker series (D to F) come from the exporter with the worker.
+                expected = (set(self.instances) if target["refId"] in "ABC"
+                            else {self.worker_instance})
+                self.assertLessEqual(expected, set(rows))
+                self.assertLessEqual(set(rows), set(self.instances))
+                if target["refId"] == "A":
+                    self.assertEqual(set(rows.values()), {1.0})
+
+    def test_grafana_regex_escapes_as_grafana_does(self):
+        self.assertEqual(grafana_regex(["127.0.0.1:9879"]), r"127\\.0\\.0\\.1:9879")
+        self.assertEqual(grafana_regex(["a", "b|c"]), r"(a|b\\|c)")
+        ok, data = self.query('up{instance=~"%s"}' % grafana_regex([self.worker_instance]))
+        self.assertTrue(ok, data)
+        self.assertEqual([r["metric"]["instance"] for r in data["result"]],
+                         [self.worker_instance])
 
     def test_active_runs_table_joins_its_queries_on_the_same_runs(self):
         # The table merges A, B and C on their labels: they must name the same runs.
