@@ -19,7 +19,7 @@ PACKAGES=(
   zlib1g-dev libcurl4-openssl-dev libssl-dev curl
   prometheus prometheus-alertmanager wrk clang-format python3-aiosmtpd chromium
   zip unzip python3-yaml systemd
-  clang libclang-rt-14-dev stunnel4 faketime
+  clang libclang-rt-14-dev stunnel4 faketime victoria-metrics
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
