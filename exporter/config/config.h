@@ -66,6 +66,12 @@ struct Config {
   std::uint64_t worker_retention_max_bytes = 0;
   std::chrono::milliseconds worker_retention_max_age{0};
   std::chrono::milliseconds worker_shutdown_grace{30000};
+  // worker.backfill: how far back before the worker's first start on the
+  // database it takes runs (worker/backfill.h); 0 (none) takes no history,
+  // milliseconds::max() (all) every run. worker.backfill-rate: history runs
+  // a second at most, 0 for no limit.
+  std::chrono::milliseconds worker_backfill{0};
+  double worker_backfill_rate = 5;
 
   // log.*
   std::string log_level = "info";  // debug, info, warn, error

@@ -104,6 +104,36 @@ Option ByteSizeOption(std::string_view key, std::uint64_t Config::*field,
   return option;
 }
 
+// worker.backfill: "none", "all" or a duration ("0s" is none); kString.
+Option BackfillOption(std::string_view key,
+                      std::chrono::milliseconds Config::*field,
+                      std::string_view help) {
+  Option option;
+  option.key = key;
+  option.kind = OptionKind::kString;
+  option.help = help;
+  option.set = [field](std::string_view text, Config& config) {
+    if (text == "none" || text == "all") {
+      config.*field = text == "all" ? milliseconds::max() : milliseconds(0);
+      return Status::Ok();
+    }
+    Result<milliseconds> value = ParseDuration(text);
+    if (!value.ok()) {
+      return Status::InvalidArgument("invalid backfill " + Quoted(text) +
+                                     " (use none, all or a duration, e.g. "
+                                     "24h)");
+    }
+    config.*field = *value;
+    return Status::Ok();
+  };
+  option.get = [field](const Config& config) -> std::string {
+    if (config.*field == milliseconds::max()) return "all";
+    if (config.*field <= milliseconds(0)) return "none";
+    return FormatDuration(config.*field);
+  };
+  return option;
+}
+
 Option FlagOnly(Option option) {
   option.flag_only = true;
   return option;
@@ -252,6 +282,15 @@ std::vector<Option> BuildOptions() {
                      "long archives being written may take to finish before "
                      "they are abandoned (cleanly: redone at the next "
                      "start)."),
+      BackfillOption("worker.backfill", &Config::worker_backfill,
+                     "How far back the worker takes runs that ended before it "
+                     "first ran on this database: none (only runs ending "
+                     "after that), a duration before that first start (e.g. "
+                     "24h), or all. Taken after fresh work, newest first."),
+      FactorOption("worker.backfill-rate", &Config::worker_backfill_rate, 0,
+                   "At most this many of those older runs (worker.backfill) "
+                   "are queued a second, and only while no other job waits "
+                   "(0: no limit)."),
       EnumOption<std::string>("log.level", &Config::log_level,
                               {{"debug", "debug"},
                                {"info", "info"},

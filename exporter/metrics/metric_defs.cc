@@ -245,6 +245,22 @@ const Def kWorkerWorktreeDeleteFailures{
     "pipeline_worker_worktree_delete_failures_total", Type::kCounter,
     "Failed attempts to delete a worktree; retried with backoff.",
     {}, "Completion worker"};
+const Def kWorkerFirstStart{
+    "pipeline_worker_first_start_timestamp_seconds", Type::kGauge,
+    "Unix time a worker first ran on this database; runs that ended before "
+    "it are history, taken only as far back as worker.backfill.",
+    {}, "Completion worker"};
+const Def kWorkerBackfillRuns{"pipeline_worker_backfill_runs", Type::kGauge,
+    "History runs (ended before the first start) without a job, by state: "
+    "pending (within worker.backfill, still to be taken) or skipped (older: "
+    "left untouched), as counted at start-up and each resync, less those "
+    "taken since.",
+    {"state"}, "Completion worker"};
+const Def kWorkerBackfillTaken{"pipeline_worker_backfill_taken_total",
+    Type::kCounter,
+    "History runs this process queued for archival (worker.backfill, at most "
+    "worker.backfill-rate a second, only while no other job waits).",
+    {}, "Completion worker"};
 // clang-format on
 
 const std::vector<const Def*>& AllDefs() {
@@ -302,7 +318,10 @@ const std::vector<const Def*>& AllDefs() {
                                                &kWorkerRetentionRemoved,
                                                &kWorkerRetentionKept,
                                                &kWorkerWorktreesDeleted,
-                                               &kWorkerWorktreeDeleteFailures};
+                                               &kWorkerWorktreeDeleteFailures,
+                                               &kWorkerFirstStart,
+                                               &kWorkerBackfillRuns,
+                                               &kWorkerBackfillTaken};
   return defs;
 }
 

@@ -81,6 +81,9 @@ extern const Def kWorkerRetentionRemoved;
 extern const Def kWorkerRetentionKept;
 extern const Def kWorkerWorktreesDeleted;
 extern const Def kWorkerWorktreeDeleteFailures;
+extern const Def kWorkerFirstStart;
+extern const Def kWorkerBackfillRuns;
+extern const Def kWorkerBackfillTaken;
 
 // Every declaration, in exposition order.
 const std::vector<const Def*>& AllDefs();

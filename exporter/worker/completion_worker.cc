@@ -10,9 +10,11 @@
 
 #include "exporter/archive/archive_files.h"
 #include "exporter/archive/preflight.h"
+#include "exporter/common/duration.h"
 #include "exporter/common/log.h"
 #include "exporter/worker/archive_scrubber.h"
 #include "exporter/worker/completion_marker.h"
+#include "exporter/worker/iso_time.h"
 #include "exporter/worker/job_runner.h"
 #include "exporter/worker/retention.h"
 
@@ -22,6 +24,15 @@ namespace {
 constexpr std::size_t kMarkLimit = 200;
 constexpr std::size_t kEnqueueLimit = 200;
 constexpr std::size_t kForgetLimit = 500;
+// History runs queued by one pass at most, and how often progress is logged.
+constexpr std::size_t kBackfillLimit = 200;
+constexpr double kBackfillLogSeconds = 30;
+
+std::string BackfillText(std::chrono::milliseconds window) {
+  if (window >= kBackfillAll) return "all";
+  if (window <= kBackfillNone) return "none";
+  return FormatDuration(window);
+}
 
 std::string DefaultOwner() {
   char host[256] = {};
@@ -58,7 +69,12 @@ ScrubOptions ScrubOptionsFor(const CompletionWorkerOptions& options) {
 
 CompletionWorker::CompletionWorker(CompletionWorkerOptions options,
                                    std::shared_ptr<WorkerMetrics> metrics)
-    : options_(std::move(options)), metrics_(std::move(metrics)) {
+    : options_(std::move(options)),
+      metrics_(std::move(metrics)),
+      // A pass may queue what the rate allows over one interval.
+      pacer_(options_.backfill_rate,
+             options_.backfill_rate *
+                 std::chrono::duration<double>(options_.interval).count()) {
   if (options_.owner.empty()) options_.owner = DefaultOwner();
   if (!options_.clock) options_.clock = SystemClock();
   // Fed by no one, the worker acts on what its first pass scans.
@@ -112,8 +128,20 @@ Status CompletionWorker::Open(Lane& lane) {
               {{"db", options_.db_path}});
     lane.last_open_error.clear();
   }
+  // What is history is decided by the first start, recorded by whichever
+  // lane of whichever exporter opened the database first.
+  auto first_start = (*store)->FirstStart(Now());
+  if (!first_start.ok()) {
+    log::Warn(
+        "completion worker cannot read its first start",
+        {{"db", options_.db_path}, {"err", first_start.status().message()}});
+    return first_start.status();
+  }
+  metrics_->SetFirstStart(*first_start);
   lane.store = std::move(*store);
   lane.queue = std::make_unique<JobQueue>(lane.store.get());
+  lane.queue->set_window(*first_start,
+                         BackfillSince(*first_start, options_.backfill));
   return Status::Ok();
 }
 
@@ -156,8 +184,12 @@ Result<int64_t> CompletionWorker::Maintain(Lane& lane) {
   auto added = scan ? ScanRuns(lane, &complete) : ListedRuns(lane, batch.runs);
   if (!added.ok()) {
     options_.feed->Return(std::move(batch));  // nothing is lost
-  } else if (scan) {
-    scan_pending_ = !complete;
+  } else {
+    if (scan) scan_pending_ = !complete;
+    // History after the fresh work, counted with each completed scan (and
+    // until a count succeeds).
+    auto history = Backfill(lane, scan ? complete : backfill_pending_ < 0);
+    if (history.ok()) added = *added + *history;
   }
   if (auto backlog = lane.queue->Backlog(); backlog.ok()) {
     metrics_->SetBacklog(*backlog);
@@ -173,6 +205,67 @@ void CompletionWorker::CountMarked(
     log::Info("run marked complete",
               {{"run_id", run.run_id}, {"state", run.new_state}});
   }
+}
+
+Result<int64_t> CompletionWorker::Backfill(Lane& lane, bool recount) {
+  const double first_start = lane.queue->fresh_since();
+  if (recount) {
+    auto counts = lane.queue->CountHistory();
+    if (!counts.ok()) {
+      log::Warn("cannot count the runs that ended before the first start",
+                {{"err", counts.status().message()}});
+      return counts.status();
+    }
+    if (backfill_pending_ < 0 && (counts->pending > 0 || counts->skipped > 0)) {
+      log::Info(
+          "runs ended before the worker first ran: taking those within "
+          "worker.backfill after fresh work, leaving the rest untouched",
+          {{"first_start", FormatIsoUtc(first_start)},
+           {"backfill", BackfillText(options_.backfill)},
+           {"pending", std::to_string(counts->pending)},
+           {"skipped", std::to_string(counts->skipped)}});
+    }
+    backfill_pending_ = counts->pending;
+    metrics_->SetBackfill(counts->pending, counts->skipped);
+  }
+  if (backfill_pending_ == 0) return int64_t{0};
+  // Fresh work (and the last batch) first.
+  auto busy = lane.queue->AnyClaimable(Now());
+  if (!busy.ok()) return busy.status();
+  if (*busy) return int64_t{0};
+  const std::size_t allowed =
+      pacer_.Allowance(options_.clock->MonotonicSeconds(), kBackfillLimit);
+  if (allowed == 0) return int64_t{0};
+  auto added = lane.queue->EnqueueBackfill(allowed, Now());
+  if (!added.ok()) {
+    log::Warn("cannot enqueue runs that ended before the first start",
+              {{"err", added.status().message()}});
+    return added.status();
+  }
+  pacer_.Took(static_cast<std::size_t>(*added));
+  metrics_->CountBackfillTaken(*added);
+  backfill_taken_ += *added;
+  if (*added < static_cast<int64_t>(allowed)) {
+    backfill_pending_ = 0;  // the window is empty (until the next count)
+  } else if (backfill_pending_ > 0) {
+    backfill_pending_ = std::max<int64_t>(0, backfill_pending_ - *added);
+  }
+  if (backfill_pending_ >= 0) metrics_->SetBackfillPending(backfill_pending_);
+  LogBackfillProgress(backfill_pending_ == 0);
+  return added;
+}
+
+void CompletionWorker::LogBackfillProgress(bool finished) {
+  const double now = options_.clock->MonotonicSeconds();
+  if (backfill_taken_ == 0 || (!finished && now < next_backfill_log_)) return;
+  log::Info(
+      finished ? "backfill done: every run within worker.backfill queued"
+               : "backfill progress",
+      {{"queued", std::to_string(backfill_taken_)},
+       {"pending", std::to_string(std::max<int64_t>(0, backfill_pending_))},
+       {"backfill", BackfillText(options_.backfill)}});
+  backfill_taken_ = 0;
+  next_backfill_log_ = now + kBackfillLogSeconds;
 }
 
 Result<int64_t> CompletionWorker::ScanRuns(Lane& lane, bool* complete) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "exporter/common/status.h"
+#include "exporter/worker/backfill.h"
 #include "exporter/worker/completion_marker.h"
 #include "exporter/worker/job_queue.h"
 #include "exporter/worker/worker_metrics.h"
@@ -49,6 +50,12 @@ namespace pe {
 // options.clock (MonotonicSeconds); the threads' waits (Wait(), the
 // shutdown grace) are condition-variable waits on real time, which a
 // ManualClock does not shorten.
+//
+// History (backfill.h): each lane reads the worker's first start when it
+// opens the database (recording it the first time) and takes fresh runs
+// only; after the fresh work of a pass, maintenance queues history runs
+// within options.backfill, paced by options.backfill_rate, while no job is
+// claimable, and counts the history at each completed scan.
 //
 // Jobs are shared with other exporter processes on the same database
 // through leases (JobQueue), so a run is processed by one thread of one
@@ -100,6 +107,12 @@ class CompletionWorker {
   // Mark and enqueue among the listed runs, by key.
   Result<int64_t> ListedRuns(Lane& lane, const std::vector<std::string>& runs);
   void CountMarked(const std::vector<CompletionMarker::Marked>& marked);
+  // Queues history runs within the window while no job is claimable, as
+  // fast as the pacer allows; recount: count the history first (pending,
+  // skipped). Returns the jobs added.
+  Result<int64_t> Backfill(Lane& lane, bool recount);
+  // The periodic progress line instead of one per run (finished: now).
+  void LogBackfillProgress(bool finished);
   // Publishes the free and total bytes of the archive volume (one statvfs,
   // cheap enough for every pass), so the gauges are true from the first
   // iteration on and follow a volume that fills up while nothing is archived.
@@ -134,6 +147,12 @@ class CompletionWorker {
   std::optional<double> last_retention_;  // time of the last retention pass
   // Some lane has opened the state database (Open).
   std::atomic<bool> opened_once_{false};
+  // Backfill state, used by the maintenance lane only. pending: history
+  // runs in the window without a job, -1 until counted.
+  BackfillPacer pacer_;
+  int64_t backfill_pending_ = -1;
+  int64_t backfill_taken_ = 0;  // since the last progress line
+  double next_backfill_log_ = 0;
 
   std::atomic<bool> cancel_{false};
   std::mutex mu_;

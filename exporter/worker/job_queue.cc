@@ -2,6 +2,9 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
+#include <cstdio>
+
 #include "exporter/worker/iso_time.h"
 
 namespace pe {
@@ -87,36 +90,102 @@ Result<int64_t> JobQueue::Enqueue(double now, std::size_t limit) {
   // yet (a scan of the runs table, slow on a large one), so that an idle poll
   // never takes the write lock and a busy one holds it only for the inserts.
   std::vector<std::string> ids;
-  Status status = store_->Read("find runs to enqueue", [&](SQLite::Database&
-                                                               db) {
-    ids.clear();
-    SQLite::Statement q(
-        db,
-        std::string("SELECT r.run_id, ") + kRunSortKey +
-            " AS sort_key FROM runs AS r WHERE r.state IN " +
-            kTerminalRunStates +
-            " AND NOT EXISTS (SELECT 1 FROM exporter_jobs AS j "
-            "WHERE j.run_id = r.run_id) ORDER BY sort_key, r.run_id LIMIT ?");
-    q.bind(1, static_cast<int64_t>(limit));
-    while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
-    return Status::Ok();
-  });
+  Status status =
+      store_->Read("find runs to enqueue", [&](SQLite::Database& db) {
+        ids.clear();
+        SQLite::Statement q(
+            db, std::string("SELECT r.run_id, ") + kRunSortKey +
+                    " AS sort_key FROM runs AS r WHERE r.state IN " +
+                    kTerminalRunStates +
+                    " AND NOT EXISTS (SELECT 1 FROM exporter_jobs AS j "
+                    "WHERE j.run_id = r.run_id) AND sort_key >= ?2 "
+                    "ORDER BY sort_key, r.run_id LIMIT ?1");
+        q.bind(1, static_cast<int64_t>(limit));
+        q.bind(2, fresh_since_);
+        while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
+        return Status::Ok();
+      });
   if (!status.ok()) return status;
   return Insert(ids, now);
 }
 
 Result<int64_t> JobQueue::EnqueueListed(const std::vector<std::string>& run_ids,
                                         double now) {
+  // KeepMatching binds only the id: the window's start goes in as text,
+  // in full precision (-inf as the lowest double).
+  char since[40];
+  std::snprintf(since, sizeof since, "%.17g",
+                std::max(since_, std::numeric_limits<double>::lowest()));
   auto ids = store_->KeepMatching(
       "find read runs to enqueue",
       std::string(
           "SELECT 1 FROM runs AS r WHERE r.run_id = ? AND r.state IN ") +
           kTerminalRunStates +
           " AND NOT EXISTS (SELECT 1 FROM exporter_jobs AS j "
-          "WHERE j.run_id = r.run_id)",
+          "WHERE j.run_id = r.run_id) AND " +
+          kRunSortKey + " >= " + since,
       run_ids);
   if (!ids.ok()) return ids.status();
   return Insert(*ids, now);
+}
+
+Result<int64_t> JobQueue::EnqueueBackfill(std::size_t limit, double now) {
+  std::vector<std::string> ids;
+  Status status =
+      store_->Read("find history runs to enqueue", [&](SQLite::Database& db) {
+        ids.clear();
+        SQLite::Statement q(
+            db, std::string("SELECT r.run_id, ") + kRunSortKey +
+                    " AS sort_key FROM runs AS r WHERE r.state IN " +
+                    kTerminalRunStates +
+                    " AND NOT EXISTS (SELECT 1 FROM exporter_jobs AS j "
+                    "WHERE j.run_id = r.run_id) AND sort_key >= ?1 AND "
+                    "sort_key < ?2 ORDER BY sort_key DESC, r.run_id DESC "
+                    "LIMIT ?3");
+        q.bind(1, since_);
+        q.bind(2, fresh_since_);
+        q.bind(3, static_cast<int64_t>(limit));
+        while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
+        return Status::Ok();
+      });
+  if (!status.ok()) return status;
+  return Insert(ids, now);
+}
+
+Result<HistoryCounts> JobQueue::CountHistory() {
+  HistoryCounts counts;
+  Status status = store_->Read("count history runs", [&](SQLite::Database& db) {
+    SQLite::Statement q(
+        db, std::string("SELECT COALESCE(SUM(k >= ?1), 0), "
+                        "COALESCE(SUM(k < ?1), 0) FROM (SELECT ") +
+                kRunSortKey + " AS k FROM runs AS r WHERE r.state IN " +
+                kTerminalRunStates +
+                " AND NOT EXISTS (SELECT 1 FROM exporter_jobs AS j "
+                "WHERE j.run_id = r.run_id)) WHERE k < ?2");
+    q.bind(1, since_);
+    q.bind(2, fresh_since_);
+    q.executeStep();
+    counts.pending = q.getColumn(0).getInt64();
+    counts.skipped = q.getColumn(1).getInt64();
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return counts;
+}
+
+Result<bool> JobQueue::AnyClaimable(double now) {
+  bool any = false;
+  Status status =
+      store_->Read("look for claimable jobs", [&](SQLite::Database& db) {
+        SQLite::Statement q(
+            db, std::string("SELECT 1 FROM exporter_jobs WHERE ") + kClaimable +
+                    " LIMIT 1");
+        q.bind(1, now);
+        any = q.executeStep();
+        return Status::Ok();
+      });
+  if (!status.ok()) return status;
+  return any;
 }
 
 Result<int64_t> JobQueue::Insert(const std::vector<std::string>& ids,
@@ -157,13 +226,18 @@ Result<std::vector<Job>> JobQueue::Claim(const std::string& owner,
   Status status = store_->Write("claim jobs", [&](SQLite::Database& db) {
     claimed.clear();
     std::vector<std::string> ids;
-    {
+    // Fresh jobs first, oldest end first; then history, newest end first.
+    for (const char* order : {"end_sort_key >= ?3 ORDER BY end_sort_key, "
+                              "run_id LIMIT ?2",
+                              "end_sort_key < ?3 ORDER BY end_sort_key DESC, "
+                              "run_id DESC LIMIT ?2"}) {
+      if (ids.size() >= max) break;
       SQLite::Statement pick(db, std::string("SELECT run_id FROM exporter_jobs "
                                              "WHERE ") +
-                                     kClaimable +
-                                     " ORDER BY end_sort_key, run_id LIMIT ?2");
+                                     kClaimable + " AND " + order);
       pick.bind(1, now);
-      pick.bind(2, static_cast<int64_t>(max));
+      pick.bind(2, static_cast<int64_t>(max - ids.size()));
+      pick.bind(3, fresh_since_);
       while (pick.executeStep()) ids.push_back(pick.getColumn(0).getString());
     }
     SQLite::Statement lease(
@@ -180,7 +254,10 @@ Result<std::vector<Job>> JobQueue::Claim(const std::string& owner,
       const int changed = lease.exec();
       lease.reset();
       if (changed != 1) continue;  // cannot happen under IMMEDIATE; be safe
-      if (auto job = SelectJob(db, run_id)) claimed.push_back(std::move(*job));
+      if (auto job = SelectJob(db, run_id)) {
+        job->backfill = job->end_sort_key < fresh_since_;
+        claimed.push_back(std::move(*job));
+      }
     }
     return Status::Ok();
   });

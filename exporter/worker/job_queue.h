@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +31,16 @@ struct Job {
   // What the stage that ended last left for the next one (JSON), e.g. the
   // figures of the archive written in stage archived; empty if nothing.
   std::string stage_data;
+  // The run ended before the worker first ran (end_sort_key before the
+  // queue's fresh_since): backfill, logged per run at debug level only.
+  bool backfill = false;
+};
+
+// History the worker has not taken on (terminal runs without a job that
+// ended before its first start), split by a backfill window's start.
+struct HistoryCounts {
+  int64_t pending = 0;  // ended within the window: still to be taken
+  int64_t skipped = 0;  // ended before it: left untouched
 };
 
 // Whether a lease-guarded call found the caller still holding the lease.
@@ -89,12 +100,29 @@ struct AdvanceEffects {
 // order correctly; a missing or unparsable ended_at falls back to
 // created_at, and if that fails too the run sorts last. Ties by run_id.
 //
+// Fresh and history (backfill.h): with set_window(fresh_since, since),
+// runs whose sort key is before fresh_since are history, and those of them
+// before since are outside the backfill window (never taken). Enqueue (the
+// scan) takes only fresh runs; the history within the window is taken by
+// EnqueueBackfill, newest first, a batch at a time; EnqueueListed takes
+// the listed runs of either (the poller names few history runs between
+// resyncs). Claim takes fresh jobs first (oldest end first), then history
+// jobs (newest end first). Without set_window every run is fresh.
+//
 // Every method is one short transaction (IMMEDIATE for writes) with busy
 // retry; no file I/O happens inside. REQUIRES: store outlives this object
 // and is used from one thread; run two workers with two stores.
 class JobQueue {
  public:
   explicit JobQueue(WorkerStore* store) : store_(store) {}
+
+  // History before fresh_since, backfill window from since (above; Unix
+  // seconds, since <= fresh_since).
+  void set_window(double fresh_since, double since) {
+    fresh_since_ = fresh_since;
+    since_ = since;
+  }
+  double fresh_since() const { return fresh_since_; }
 
   // Adds a queued job for up to limit (keep it to hundreds: the insert
   // transaction grows with it) terminal runs that have none yet,
@@ -108,6 +136,17 @@ class JobQueue {
   // the list holds, not what the runs table holds.
   Result<int64_t> EnqueueListed(const std::vector<std::string>& run_ids,
                                 double now);
+
+  // Adds a queued job for up to limit history runs within the window
+  // (terminal, without a job, sort key in [since, fresh_since)), newest
+  // end first. Returns how many were added; fewer than limit means none is
+  // left in the window.
+  Result<int64_t> EnqueueBackfill(std::size_t limit, double now);
+  // History runs without a job, in and before the window. A scan of the
+  // runs table: call it when one is made anyway.
+  Result<HistoryCounts> CountHistory();
+  // Whether some job is claimable at now (what backfill waits for).
+  Result<bool> AnyClaimable(double now);
 
   // Atomically leases up to max claimable jobs to owner until
   // now + lease_seconds, oldest end first. Never returns a job another
@@ -161,6 +200,8 @@ class JobQueue {
                                 Fn&& work);
 
   WorkerStore* store_;
+  double fresh_since_ = -std::numeric_limits<double>::infinity();
+  double since_ = -std::numeric_limits<double>::infinity();
 };
 
 }  // namespace pe

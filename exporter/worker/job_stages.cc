@@ -20,6 +20,12 @@
 namespace pe {
 namespace {
 
+// One line per run at info for fresh work; a backfill logs per run at debug
+// only (the worker logs its progress instead, backfill.h).
+log::Level RunLogLevel(const Job& job) {
+  return job.backfill ? log::Level::kDebug : log::Level::kInfo;
+}
+
 namespace fs = std::filesystem;
 
 constexpr double kProgressLogSeconds = 10;
@@ -74,8 +80,8 @@ StepOutcome FailedArchive(const StepContext& ctx, const Job& job,
 StepOutcome Skip(const StepContext& ctx, const Job& job,
                  const std::string& reason, const std::string& detail) {
   ctx.metrics->ArchiveSkipped(reason);
-  log::Info("run not archived",
-            {{"run_id", job.run_id}, {"reason", reason}, {"detail", detail}});
+  log::Write(RunLogLevel(job), "run not archived",
+             {{"run_id", job.run_id}, {"reason", reason}, {"detail", detail}});
   AdvanceEffects effects;
   effects.events.push_back(
       {job.run_id, "archival_skipped", "warning",
@@ -282,12 +288,12 @@ StepOutcome VerifyStep(const StepContext& ctx, const JobWork& work) {
   ctx.metrics->CountIntegrityCheck("archive", "ok");
   ctx.metrics->ArchiveCreated(written->input_bytes,
                               installed.stats.archive_bytes, seconds);
-  log::Info("run archived",
-            {{"run_id", job.run_id},
-             {"archive", final_path},
-             {"input_bytes", std::to_string(written->input_bytes)},
-             {"archive_bytes", std::to_string(installed.stats.archive_bytes)},
-             {"seconds", std::to_string(seconds)}});
+  log::Write(RunLogLevel(job), "run archived",
+             {{"run_id", job.run_id},
+              {"archive", final_path},
+              {"input_bytes", std::to_string(written->input_bytes)},
+              {"archive_bytes", std::to_string(installed.stats.archive_bytes)},
+              {"seconds", std::to_string(seconds)}});
   AdvanceEffects effects;
   ArchiveRecord record;
   record.archive_path = final_path;
@@ -444,8 +450,8 @@ StepOutcome DeleteStep(const StepContext& ctx, const JobWork& work) {
   }
   if (removed.ok()) {
     ctx.metrics->CountWorktreeDeleted();
-    log::Info("worktree deleted",
-              {{"run_id", job.run_id}, {"entries", std::to_string(*removed)}});
+    log::Write(RunLogLevel(job), "worktree deleted",
+               {{"run_id", job.run_id}, {"entries", std::to_string(*removed)}});
   }
   AdvanceEffects effects;
   effects.worktree_deleted_at = ctx.Now();

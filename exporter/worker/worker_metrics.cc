@@ -65,7 +65,11 @@ WorkerMetrics::WorkerMetrics(metrics::FamilySelection families)
       retention_kept_(Gauge(metrics::kWorkerRetentionKept, *registry_)),
       worktrees_deleted_(Counter(metrics::kWorkerWorktreesDeleted, *registry_)),
       worktree_delete_failures_(
-          Counter(metrics::kWorkerWorktreeDeleteFailures, *registry_)) {
+          Counter(metrics::kWorkerWorktreeDeleteFailures, *registry_)),
+      first_start_(Gauge(metrics::kWorkerFirstStart, *registry_)),
+      backfill_runs_(metrics::RegisterFamily(
+          prometheus::BuildGauge(), metrics::kWorkerBackfillRuns, *registry_)),
+      backfill_taken_(Counter(metrics::kWorkerBackfillTaken, *registry_)) {
   // Known label values start at 0, so rate() and alerts see them at once.
   for (const char* state : {"succeeded", "partial"}) {
     marked_.Add({{"state", state}});
@@ -88,6 +92,9 @@ WorkerMetrics::WorkerMetrics(metrics::FamilySelection families)
   }
   for (const char* reason : {"age", "count", "bytes"}) {
     retention_removed_.Add({{"reason", reason}});
+  }
+  for (const char* state : {"pending", "skipped"}) {
+    backfill_runs_.Add({{"state", state}});
   }
 }
 
@@ -194,6 +201,23 @@ void WorkerMetrics::SetRetentionKeptUnverified(int64_t archives) {
 void WorkerMetrics::CountWorktreeDeleted() { worktrees_deleted_.Increment(); }
 void WorkerMetrics::CountWorktreeDeleteFailed() {
   worktree_delete_failures_.Increment();
+}
+
+void WorkerMetrics::SetFirstStart(double unix_seconds) {
+  first_start_.Set(unix_seconds);
+}
+
+void WorkerMetrics::SetBackfill(int64_t pending, int64_t skipped) {
+  SetBackfillPending(pending);
+  backfill_runs_.Add({{"state", "skipped"}}).Set(static_cast<double>(skipped));
+}
+
+void WorkerMetrics::SetBackfillPending(int64_t pending) {
+  backfill_runs_.Add({{"state", "pending"}}).Set(static_cast<double>(pending));
+}
+
+void WorkerMetrics::CountBackfillTaken(int64_t runs) {
+  backfill_taken_.Increment(static_cast<double>(runs));
 }
 
 std::string WorkerMetrics::Serialize() const {

@@ -58,6 +58,12 @@ class WorkerMetrics {
   void SetRetentionKeptUnverified(int64_t archives);
   void CountWorktreeDeleted();
   void CountWorktreeDeleteFailed();
+  // Backfill (backfill.h): the first start, the history runs without a job
+  // (pending within the window, skipped before it) and those taken.
+  void SetFirstStart(double unix_seconds);
+  void SetBackfill(int64_t pending, int64_t skipped);
+  void SetBackfillPending(int64_t pending);
+  void CountBackfillTaken(int64_t runs);
 
   // The families in declaration order, in the text format.
   std::string Serialize() const;
@@ -101,6 +107,9 @@ class WorkerMetrics {
   prometheus::Gauge& retention_kept_;
   prometheus::Counter& worktrees_deleted_;
   prometheus::Counter& worktree_delete_failures_;
+  prometheus::Gauge& first_start_;
+  prometheus::Family<prometheus::Gauge>& backfill_runs_;
+  prometheus::Counter& backfill_taken_;
 
   struct Slot {
     bool active = false;

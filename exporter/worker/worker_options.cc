@@ -22,6 +22,8 @@ CompletionWorkerOptions CompletionWorkerOptions::FromConfig(
   options.retention_max_bytes = config.worker_retention_max_bytes;
   options.retention_max_age = config.worker_retention_max_age;
   options.shutdown_grace = config.worker_shutdown_grace;
+  options.backfill = config.worker_backfill;
+  options.backfill_rate = config.worker_backfill_rate;
   options.busy.busy_timeout = config.busy_timeout;
   return options;
 }

@@ -37,6 +37,12 @@ struct CompletionWorkerOptions {
   // On Stop(), how long archives in progress may take to finish before
   // they are cancelled.
   std::chrono::milliseconds shutdown_grace{0};
+  // How far back before the first start history runs are taken
+  // (backfill.h) and at what rate (runs a second, 0: no limit). Tests start
+  // from all, unpaced, so that runs they add before the first pass are
+  // archived; the configured default (config.h) is none.
+  std::chrono::milliseconds backfill = std::chrono::milliseconds::max();
+  double backfill_rate = 0;
   // How often housekeeping runs between the full ones (retention if an
   // archive was recorded or passed the age limit, retained-archive metrics
   // after a change), on options.clock's monotonic time. The full one (also

@@ -6,7 +6,11 @@
 // IF NOT EXISTS, so running it again changes nothing; the orchestrator's
 // own tables (runs, steps, events) are never created, altered or indexed.
 //
-// exporter_meta   key/value; 'schema_version' = kWorkerSchemaVersion.
+// exporter_meta   key/value; 'schema_version' = kWorkerSchemaVersion;
+//                 'worker_first_start_unix' = when a worker first ran on
+//                 this database (Unix seconds, kFirstStartKey): runs that
+//                 ended before it are history, taken only as far back as
+//                 worker.backfill says (backfill.h).
 // archival_log    one row per archived run: where the archive is, its size,
 //                 SHA-256, the result of its last integrity check
 //                 (integrity: verified | failed | missing; checked_at,
@@ -34,7 +38,7 @@
 //                 (backlog and stage counts).
 namespace pe {
 
-inline constexpr const char* kWorkerSchemaVersion = "4";
+inline constexpr const char* kWorkerSchemaVersion = "5";
 
 inline constexpr const char* kWorkerSchemaSql = R"sql(
 CREATE TABLE IF NOT EXISTS exporter_meta (
@@ -74,7 +78,7 @@ CREATE TABLE IF NOT EXISTS exporter_jobs (
   stage_data TEXT
 );
 INSERT OR IGNORE INTO exporter_meta (key, value)
-  VALUES ('schema_version', '4');
+  VALUES ('schema_version', '5');
 )sql";
 
 // Where an archival_log row is retained: it has an archive that retention
@@ -117,6 +121,13 @@ inline constexpr const char* kArchivalLogV3Columns[] = {"archived_unix",
 // Column added to exporter_jobs by schema version 4 (TEXT); the jobs
 // already there keep NULL (no stage of theirs left data behind).
 inline constexpr const char* kJobsV4Column = "stage_data";
+
+// exporter_meta key of the worker's first start (schema version 5). A new
+// database gets it at the first pass of the first worker; a database
+// upgraded from an older version gets the time its old worker first
+// enqueued or archived a run (that worker took every run it found, so
+// what ended before is done already), or none if it took nothing.
+inline constexpr const char* kFirstStartKey = "worker_first_start_unix";
 
 }  // namespace pe
 

@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <cstdio>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -110,10 +112,10 @@ Status WorkerStore::Init() {
       if (!q.executeStep()) return Status::Internal("schema_version missing");
       version = q.getColumn(0).getString();
     }
-    if (version == "1" || version == "2" || version == "3") {
+    if (version == "1" || version == "2" || version == "3" || version == "4") {
       // Upgrades in place, in this transaction: the columns a version
       // lacks, then (before version 3) the numeric times from the text
-      // ones.
+      // ones, then (before version 5) the first start.
       const std::set<std::string> have = Columns(db, "archival_log");
       for (const char* column : kArchivalLogV2Columns) {
         if (have.count(column) == 0) {
@@ -136,6 +138,14 @@ Status WorkerStore::Init() {
         db.exec(std::string("ALTER TABLE exporter_jobs ADD COLUMN ") +
                 kJobsV4Column + " TEXT");
       }
+      // Version 5: the first start, from what the old worker did first.
+      db.exec(std::string("INSERT OR IGNORE INTO exporter_meta (key, value) "
+                          "SELECT '") +
+              kFirstStartKey +
+              "', CAST(m AS TEXT) FROM (SELECT MIN(t) AS m FROM ("
+              "SELECT MIN(pe_unix_time(enqueued_at)) AS t FROM exporter_jobs "
+              "UNION ALL SELECT MIN(pe_unix_time(archived_at)) "
+              "FROM archival_log)) WHERE m IS NOT NULL");
       db.exec(std::string("UPDATE exporter_meta SET value = '") +
               kWorkerSchemaVersion + "' WHERE key = 'schema_version'");
     } else if (version != kWorkerSchemaVersion) {
@@ -146,6 +156,36 @@ Status WorkerStore::Init() {
     db.exec(kWorkerIndexSql);
     return Status::Ok();
   });
+}
+
+Result<double> WorkerStore::FirstStart(double now) {
+  std::optional<double> first;
+  auto read = [&first](SQLite::Database& db) {
+    first.reset();
+    SQLite::Statement q(db, "SELECT value FROM exporter_meta WHERE key = ?");
+    q.bind(1, kFirstStartKey);
+    if (q.executeStep()) first = q.getColumn(0).getDouble();
+    return Status::Ok();
+  };
+  if (Status status = Read("read first start", read); !status.ok()) {
+    return status;
+  }
+  if (first) return *first;
+  // Another worker may record it first: whichever did, that one counts.
+  Status status = Write("record first start", [&](SQLite::Database& db) {
+    SQLite::Statement q(db,
+                        "INSERT OR IGNORE INTO exporter_meta (key, value) "
+                        "VALUES (?, ?)");
+    q.bind(1, kFirstStartKey);
+    char text[64];
+    std::snprintf(text, sizeof text, "%.6f", now);
+    q.bind(2, std::string(text));
+    q.exec();
+    return read(db);
+  });
+  if (!status.ok()) return status;
+  if (!first) return Status::Internal("first start not recorded");
+  return *first;
 }
 
 Status WorkerStore::Write(const std::string& what, const Work& work) {

@@ -59,6 +59,12 @@ class WorkerStore {
   // path: opening it would release this process's locks on the file.
   bool FileReplaced() const;
 
+  // When a worker first ran on this database (exporter_meta
+  // kFirstStartKey, Unix seconds), recording now if none did yet; runs that
+  // ended before it are history (backfill.h). A read, and one short write
+  // the first time only.
+  Result<double> FirstStart(double now);
+
   // Whether runs has the updated_at column (older files lack it).
   bool runs_has_updated_at() const { return runs_has_updated_at_; }
   const std::string& path() const { return path_; }

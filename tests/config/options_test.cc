@@ -56,6 +56,8 @@ TEST(ConfigOptionsTest, DeclaresEveryKeyOnceInLowercaseDottedForm) {
       "worker.retention.max-bytes",
       "worker.retention.max-age",
       "worker.shutdown-grace",
+      "worker.backfill",
+      "worker.backfill-rate",
       "log.level",
       "log.format",
   };
@@ -147,6 +149,36 @@ TEST(ConfigOptionsTest, FactorAndByteSizeRowsValidateTheirText) {
   EXPECT_EQ(config.worker_retention_max_bytes, 10ull << 30);
   EXPECT_EQ(bytes->get(config), "10GB");
   EXPECT_FALSE(bytes->set("-1", config).ok());
+}
+
+TEST(ConfigOptionsTest, BackfillIsNoneADurationOrAll) {
+  const Option* backfill = FindOption(Options(), "worker.backfill");
+  ASSERT_NE(backfill, nullptr);
+  EXPECT_EQ(backfill->DefaultText(), "none");  // the safe default
+  Config config;
+  ASSERT_TRUE(backfill->set("30d", config).ok());
+  EXPECT_EQ(config.worker_backfill, std::chrono::hours(24 * 30));
+  EXPECT_EQ(backfill->get(config), "4w2d");  // FormatDuration's canonical form
+  ASSERT_TRUE(backfill->set("all", config).ok());
+  EXPECT_EQ(config.worker_backfill, std::chrono::milliseconds::max());
+  EXPECT_EQ(backfill->get(config), "all");
+  ASSERT_TRUE(backfill->set("0s", config).ok());
+  EXPECT_EQ(backfill->get(config), "none");
+  ASSERT_TRUE(backfill->set("none", config).ok());
+  EXPECT_EQ(config.worker_backfill, std::chrono::milliseconds(0));
+  for (const char* bad : {"", "some", "-1h", "All", "24"}) {
+    EXPECT_THAT(backfill->set(bad, config).message(),
+                HasSubstr("use none, all or a duration"))
+        << bad;
+  }
+
+  const Option* rate = FindOption(Options(), "worker.backfill-rate");
+  ASSERT_NE(rate, nullptr);
+  EXPECT_EQ(rate->DefaultText(), "5");
+  ASSERT_TRUE(rate->set("0", config).ok());  // no limit
+  ASSERT_TRUE(rate->set("0.5", config).ok());
+  EXPECT_EQ(config.worker_backfill_rate, 0.5);
+  EXPECT_FALSE(rate->set("-1", config).ok());
 }
 
 TEST(FindOptionTest, FindsAKeyByItsWholeExactName) {

@@ -61,6 +61,9 @@ EXPORTER_FLAGS = [
     "--state.busy-timeout=500ms",
     "--worker.enabled",
     "--worker.interval=200ms",
+    # Runs written before the worker first ran are wanted too.
+    "--worker.backfill=all",
+    "--worker.backfill-rate=0",
     "--worker.lease=1s",
     "--worker.retry-backoff=1s",
     # Per-run series of runs ended "long ago" by a jumped clock stay.

@@ -50,6 +50,11 @@ class CompletionWorkerBinaryTest(unittest.TestCase):
             "--web.listen-address=" + base[len("http://"):],
             "--worker.enabled",
             "--worker.interval=500ms",
+            # The simulator's runs ended before the worker first ran: all of
+            # them are wanted here (the default, none, is
+            # test_worker_backfill.py's).
+            "--worker.backfill=all",
+            "--worker.backfill-rate=0",
             "--worker.worktrees-dir=" + self.worktrees,
             "--worker.archive-dir=" + self.archive,
             "--worker.reports-dir=" + self.reports,

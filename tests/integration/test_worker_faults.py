@@ -29,6 +29,9 @@ MIB = 1 << 20
 MANIFEST = "MANIFEST.sha256"
 PARTIAL_MARK = ".zip.partial"
 RUN_ARCHIVED_LOG = re.compile(r'msg="run archived" run_id=(\S+)')
+# A backfill (runs that ended before the worker first ran, as the
+# simulator's do here) logs its per-run lines at debug level only.
+DEBUG_LOG = ["--log.level=debug"]
 
 
 def query(db_path, sql, params=()):
@@ -206,6 +209,9 @@ class WorkerFaultTest(unittest.TestCase):
                 "--web.listen-address=" + lib.loopback_address(port),
                 "--worker.enabled",
                 "--worker.interval=200ms",
+                # Runs written before the worker first ran are wanted too.
+                "--worker.backfill=all",
+                "--worker.backfill-rate=0",
                 "--worker.lease=1s",
                 "--worker.worktrees-dir=" + self.worktrees,
                 "--worker.archive-dir=" + (archive or self.archive),
@@ -529,8 +535,10 @@ class WorkerFaultTest(unittest.TestCase):
         before = tree_state(self.worktrees)
         sources = {r: file_hashes(os.path.join(self.worktrees, r))
                    for r in run_ids}
-        first = self.start_exporter(wait_ready=False)
-        second = self.start_exporter(wait_ready=False)
+        # The runs ended before the worker first ran: a backfill, whose
+        # per-run "run archived" lines are at debug level.
+        first = self.start_exporter(wait_ready=False, extra=DEBUG_LOG)
+        second = self.start_exporter(wait_ready=False, extra=DEBUG_LOG)
         daemons = [first[1], second[1]]
         for base, daemon in (first, second):
             lib.wait_for_http(base + "/-/ready", status=200, timeout=60,
@@ -566,7 +574,8 @@ class WorkerFaultTest(unittest.TestCase):
             write_large_worktree(os.path.join(self.worktrees, run_id),
                                  text_files=1, random_files=0,
                                  random_file_mib=0)
-        _, daemon = self.start_exporter(extra=["--worker.deflate-level=9"])
+        _, daemon = self.start_exporter(
+            extra=["--worker.deflate-level=9"] + DEBUG_LOG)
         deadline = time.monotonic() + 60
         client_closes = 0
         while time.monotonic() < deadline:

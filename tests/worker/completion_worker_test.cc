@@ -731,6 +731,148 @@ void StartArchivingALargeRun(CompletionWorker& worker,
   FAIL() << "the archive never started";
 }
 
+// 2025-12-05T12:00:00Z, the worker's first start in the backfill tests:
+// after AddEndedRun's runs ended (10:05).
+constexpr double kNoon = 1764936000;
+
+// The id of the run_archived event of run_id, 0 if none.
+int64_t ArchivedEventId(const std::string& db_path, const std::string& run_id) {
+  SQLite::Database db(db_path, SQLite::OPEN_READONLY);
+  SQLite::Statement q(db,
+                      "SELECT COALESCE(MAX(id), 0) FROM events WHERE "
+                      "run_id = ? AND event_type = 'run_archived'");
+  q.bind(1, run_id);
+  q.executeStep();
+  return q.getColumn(0).getInt64();
+}
+
+TEST_F(CompletionWorkerTest,
+       ByDefaultRunsEndedBeforeTheFirstStartAreLeftAlone) {
+  AddEndedRun("old");
+  AddWorktree("old");
+  auto clock = std::make_shared<ManualClock>(kNoon);
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorkerOptions options = Options();
+  options.clock = clock;
+  options.backfill = kBackfillNone;
+  options.backfill_rate = 5;
+  CompletionWorker worker(options, metrics);
+  ASSERT_TRUE(worker.RunOnce().ok());
+  clock->Advance(60);
+  AddFinishedRun("new");  // marked complete now: fresh work
+  AddWorktree("new");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(worker.RunOnce().ok());
+    clock->Advance(10);
+  }
+
+  ASSERT_TRUE(Job("new").has_value());
+  EXPECT_EQ(Job("new")->stage, "done");
+  EXPECT_FALSE(Job("old").has_value());
+  EXPECT_TRUE(EventTypes("old").empty());
+  EXPECT_EQ(RunState("old"), "succeeded");
+  EXPECT_EQ(FilesUnder("archive"), std::vector<std::string>{"new.zip"});
+  EXPECT_EQ(FilesUnder("reports"),
+            (std::vector<std::string>{"new_summary.html", "new_summary.json"}));
+  const std::string text = metrics->Serialize();
+  EXPECT_NE(text.find("pipeline_worker_backlog_runs 0\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("pipeline_worker_backfill_runs{state=\"skipped\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("pipeline_worker_backfill_runs{state=\"pending\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("pipeline_worker_backfill_taken_total 0\n"),
+            std::string::npos);
+}
+
+TEST_F(CompletionWorkerTest, AWindowTakesTheRunsEndedWithinItAfterFreshOnes) {
+  AddEndedRun("recent");  // 10:05, within 24h of the first start
+  AddWorktree("recent");
+  db_.AddRun({.run_id = "ancient",
+              .state = "succeeded",
+              .ended_at = "2025-11-01T00:00:00"});
+  AddWorktree("ancient");
+  AddFinishedRun("new");  // marked complete at the first pass: fresh
+  AddWorktree("new");
+  auto clock = std::make_shared<ManualClock>(kNoon);
+  auto metrics = std::make_shared<WorkerMetrics>();
+  CompletionWorkerOptions options = Options();
+  options.clock = clock;
+  options.backfill = std::chrono::hours(24);
+  options.backfill_rate = 1;
+  CompletionWorker worker(options, metrics);
+  ASSERT_TRUE(worker.RunOnce().ok());
+  // The history is counted at the first pass and waits for the fresh job.
+  EXPECT_NE(metrics->Serialize().find(
+                "pipeline_worker_backfill_runs{state=\"pending\"} 1\n"),
+            std::string::npos);
+  EXPECT_FALSE(Job("recent").has_value());
+  for (int i = 0; i < 3; ++i) {
+    clock->Advance(10);
+    ASSERT_TRUE(worker.RunOnce().ok());
+  }
+
+  ASSERT_TRUE(Job("new").has_value() && Job("recent").has_value());
+  EXPECT_EQ(Job("new")->stage, "done");
+  EXPECT_EQ(Job("recent")->stage, "done");
+  EXPECT_FALSE(Job("ancient").has_value());
+  EXPECT_TRUE(EventTypes("ancient").empty());
+  const int64_t fresh = ArchivedEventId(dir_.File("state.db"), "new");
+  const int64_t old = ArchivedEventId(dir_.File("state.db"), "recent");
+  EXPECT_GT(fresh, 0);
+  EXPECT_GT(old, fresh);  // after the fresh one
+  EXPECT_EQ(FilesUnder("archive"),
+            (std::vector<std::string>{"new.zip", "recent.zip"}));
+  const std::string text = metrics->Serialize();
+  EXPECT_NE(text.find("pipeline_worker_backfill_runs{state=\"pending\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("pipeline_worker_backfill_runs{state=\"skipped\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("pipeline_worker_backfill_taken_total 1\n"),
+            std::string::npos);
+}
+
+TEST_F(CompletionWorkerTest,
+       TheFirstStartOutlivesRestartsAndAWiderWindowTakesMore) {
+  AddEndedRun("before");
+  AddWorktree("before");
+  auto clock = std::make_shared<ManualClock>(kNoon);
+  CompletionWorkerOptions options = Options();
+  options.clock = clock;
+  options.backfill = kBackfillNone;
+  {
+    CompletionWorker worker(options, std::make_shared<WorkerMetrics>());
+    ASSERT_TRUE(worker.RunOnce().ok());
+  }
+  // A week without a worker; a run ended meanwhile is fresh work for the
+  // restarted one, not history.
+  clock->Advance(7 * 86400);
+  db_.AddRun({.run_id = "meanwhile",
+              .state = "succeeded",
+              .ended_at = "2025-12-08T00:00:00Z"});
+  AddWorktree("meanwhile");
+  {
+    CompletionWorker worker(options, std::make_shared<WorkerMetrics>());
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(worker.RunOnce().ok());
+  }
+  ASSERT_TRUE(Job("meanwhile").has_value());
+  EXPECT_EQ(Job("meanwhile")->stage, "done");
+  EXPECT_FALSE(Job("before").has_value());
+
+  // Widened later (none to all): the run skipped so far is taken now.
+  options.backfill = kBackfillAll;
+  {
+    CompletionWorker worker(options, std::make_shared<WorkerMetrics>());
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(worker.RunOnce().ok());
+  }
+  ASSERT_TRUE(Job("before").has_value());
+  EXPECT_EQ(Job("before")->stage, "done");
+  EXPECT_EQ(FilesUnder("archive"),
+            (std::vector<std::string>{"before.zip", "meanwhile.zip"}));
+}
+
 class CompletionWorkerStopTest : public CompletionWorkerTest {
  protected:
   void SetUp() override {

@@ -32,6 +32,8 @@ TEST(CompletionWorkerOptionsTest, FromConfigCarriesEveryWorkerKey) {
   config.worker_retention_max_bytes = 5ull << 30;
   config.worker_retention_max_age = milliseconds(86400000);
   config.worker_shutdown_grace = milliseconds(2500);
+  config.worker_backfill = milliseconds(3600000);
+  config.worker_backfill_rate = 2.5;
 
   const CompletionWorkerOptions o = CompletionWorkerOptions::FromConfig(config);
   EXPECT_EQ(o.db_path, "/data/orchestration.db");
@@ -52,6 +54,8 @@ TEST(CompletionWorkerOptionsTest, FromConfigCarriesEveryWorkerKey) {
   EXPECT_EQ(o.retention_max_bytes, 5ull << 30);
   EXPECT_EQ(o.retention_max_age, milliseconds(86400000));
   EXPECT_EQ(o.shutdown_grace, milliseconds(2500));
+  EXPECT_EQ(o.backfill, milliseconds(3600000));
+  EXPECT_EQ(o.backfill_rate, 2.5);
 }
 
 TEST(CompletionWorkerOptionsTest, FromConfigOfTheDefaultsGivesConfigsDefaults) {
@@ -64,6 +68,8 @@ TEST(CompletionWorkerOptionsTest, FromConfigOfTheDefaultsGivesConfigsDefaults) {
   EXPECT_EQ(o.deflate_level, defaults.worker_deflate_level);
   EXPECT_EQ(o.scrub_interval, defaults.worker_scrub_interval);
   EXPECT_EQ(o.shutdown_grace, defaults.worker_shutdown_grace);
+  EXPECT_EQ(o.backfill, defaults.worker_backfill);  // none, not the tests' all
+  EXPECT_EQ(o.backfill_rate, defaults.worker_backfill_rate);
   EXPECT_EQ(o.busy.busy_timeout, defaults.busy_timeout);
 }
 

@@ -71,7 +71,7 @@ TEST(WorkerStoreTest,
                       name.starts_with("sqlite_autoindex_archival_log");
     EXPECT_TRUE(ours) << name;
   }
-  EXPECT_EQ(SchemaVersion(fixture.db()), "4");
+  EXPECT_EQ(SchemaVersion(fixture.db()), "5");
 }
 
 TEST(WorkerStoreTest, UpgradesVersionOneTablesKeepingTheirRows) {
@@ -99,7 +99,7 @@ TEST(WorkerStoreTest, UpgradesVersionOneTablesKeepingTheirRows) {
   EXPECT_TRUE(row.isColumnNull(2));
   EXPECT_TRUE(row.isColumnNull(3));
   EXPECT_TRUE(row.isColumnNull(4));
-  EXPECT_EQ(SchemaVersion(fixture.db()), "4");
+  EXPECT_EQ(SchemaVersion(fixture.db()), "5");
   // Opening again changes nothing.
   store->reset();
   EXPECT_TRUE(WorkerStore::Open(fixture.path(), FastPolicy()).ok());
@@ -172,7 +172,90 @@ TEST(WorkerStoreTest, UpgradesVersionThreeJobsWithAnEmptyStageData) {
   EXPECT_EQ(row.getColumn(0).getString(), "verified");
   EXPECT_EQ(row.getColumn(1).getInt64(), 2);
   EXPECT_EQ(row.getColumn(2).getString(), "NULL");
-  EXPECT_EQ(SchemaVersion(fixture.db()), "4");
+  EXPECT_EQ(SchemaVersion(fixture.db()), "5");
+}
+
+// exporter_meta's first start ("" when absent).
+std::string FirstStartText(SQLite::Database& db) {
+  SQLite::Statement q(db,
+                      "SELECT value FROM exporter_meta "
+                      "WHERE key = 'worker_first_start_unix'");
+  return q.executeStep() ? q.getColumn(0).getString() : "";
+}
+
+// A version-4 database whose old worker enqueued its first run at
+// 2025-12-05T10:00:00Z (1764928800) and archived one before the oldest job
+// still there was enqueued (an archive at 09:00, its job since forgotten).
+constexpr const char* kVersionFourTables =
+    "CREATE TABLE exporter_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT INTO exporter_meta VALUES ('schema_version', '4');"
+    "CREATE TABLE archival_log (run_id TEXT PRIMARY KEY, archive_path TEXT, "
+    "archived_at TEXT, size_bytes INTEGER, sha256 TEXT, integrity TEXT, "
+    "report_json TEXT, report_html TEXT, verified_at TEXT, checked_at TEXT, "
+    "check_problem TEXT, removed_at TEXT, removed_reason TEXT, "
+    "worktree_deleted_at TEXT, archived_unix REAL, last_check_unix REAL);"
+    "CREATE TABLE exporter_jobs (run_id TEXT PRIMARY KEY, stage TEXT NOT "
+    "NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL, "
+    "last_error TEXT, lease_owner TEXT, lease_expires_at REAL, updated_at "
+    "TEXT, run_ended_at TEXT, end_sort_key REAL, enqueued_at TEXT, "
+    "stage_data TEXT);";
+
+TEST(WorkerStoreTest, UpgradesVersionFourWithTheFirstStartOfItsOldWorker) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  fixture.db().exec(std::string(kVersionFourTables) +
+                    "INSERT INTO exporter_jobs (run_id, stage, enqueued_at) "
+                    "VALUES ('r1', 'done', '2025-12-05T10:00:00Z'), "
+                    "('r2', 'queued', '2025-12-05 11:00:00');"
+                    "INSERT INTO archival_log (run_id, archived_at) VALUES "
+                    "('r0', '2025-12-05T09:00:00Z');");
+
+  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(SchemaVersion(fixture.db()), "5");
+  // The old worker took every run it found from its first pass on: what it
+  // did first is its first start, and the runs that ended after are fresh.
+  auto first = (*store)->FirstStart(1.9e9);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_DOUBLE_EQ(*first, 1764925200.0);  // 09:00, the earlier of the two
+  // Recorded once: a later start, or opening again, keeps it.
+  store->reset();
+  store = WorkerStore::Open(fixture.path(), FastPolicy());
+  ASSERT_TRUE(store.ok());
+  first = (*store)->FirstStart(2.0e9);
+  ASSERT_TRUE(first.ok());
+  EXPECT_DOUBLE_EQ(*first, 1764925200.0);
+}
+
+TEST(WorkerStoreTest, UpgradesAnIdleVersionFourWithoutAFirstStartYet) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  fixture.db().exec(kVersionFourTables);
+
+  auto store = WorkerStore::Open(fixture.path(), FastPolicy());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(SchemaVersion(fixture.db()), "5");
+  // The old worker took nothing: the first pass of this one is the start.
+  EXPECT_EQ(FirstStartText(fixture.db()), "");
+  auto first = (*store)->FirstStart(1764928800.25);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_DOUBLE_EQ(*first, 1764928800.25);
+}
+
+TEST(WorkerStoreTest, RecordsTheFirstStartOnceWhicheverStoreComesFirst) {
+  testing::TempDir dir;
+  testing::FixtureDb fixture(dir.File("state.db"));
+  auto a = WorkerStore::Open(fixture.path(), FastPolicy());
+  auto b = WorkerStore::Open(fixture.path(), FastPolicy());
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(FirstStartText(fixture.db()), "");  // not before a worker runs
+
+  auto first = (*a)->FirstStart(1000.5);
+  ASSERT_TRUE(first.ok());
+  EXPECT_DOUBLE_EQ(*first, 1000.5);
+  auto second = (*b)->FirstStart(2000);
+  ASSERT_TRUE(second.ok());
+  EXPECT_DOUBLE_EQ(*second, 1000.5);
 }
 
 TEST(WorkerStoreTest, RefusesTablesOfANewerVersionNamingBoth) {
@@ -180,10 +263,10 @@ TEST(WorkerStoreTest, RefusesTablesOfANewerVersionNamingBoth) {
   testing::FixtureDb fixture(dir.File("state.db"));
   fixture.db().exec(
       "CREATE TABLE exporter_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-      "INSERT INTO exporter_meta VALUES ('schema_version', '5');");
+      "INSERT INTO exporter_meta VALUES ('schema_version', '6');");
   auto store = WorkerStore::Open(fixture.path(), FastPolicy());
   ASSERT_FALSE(store.ok());
-  EXPECT_NE(store.status().message().find("schema version 5, expected 4"),
+  EXPECT_NE(store.status().message().find("schema version 6, expected 5"),
             std::string::npos)
       << store.status().message();
 }
