@@ -42,7 +42,9 @@ struct Config {
   // web.*
   std::string listen_address = ":9879";
   std::string telemetry_path = "/metrics";
-  int web_threads = 4;
+  // Above the scrapers a fleet points at one exporter plus the connections
+  // that stall in their headers for kHeaderTimeoutMs (issue #23).
+  int web_threads = 32;
   // exporter-toolkit style web config (basic auth, TLS); empty: neither.
   std::string web_config_file;
 

@@ -214,7 +214,9 @@ std::vector<Option> BuildOptions() {
       StringOption("web.telemetry-path", &Config::telemetry_path,
                    CheckTelemetryPath, "Path under which to expose metrics."),
       IntOption("web.threads", &Config::web_threads, 1, 64,
-                "Number of HTTP worker threads (1 to 64)."),
+                "Number of HTTP worker threads (1 to 64), each serving one "
+                "connection at a time: above the concurrent scrapers, with "
+                "room for connections stalled in their headers (2s each)."),
       StringOption("web.config-file", &Config::web_config_file, CheckNothing,
                    "Web configuration file in the Prometheus exporter-toolkit "
                    "format: basic_auth_users (bcrypt hashes) and "

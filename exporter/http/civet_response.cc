@@ -3,6 +3,7 @@
 #include <civetweb.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "exporter/http/header_tokens.h"
@@ -78,11 +79,24 @@ std::string FormatResponseHead(const WebResponse& response,
 }
 
 bool WriteAll(mg_connection* conn, std::string_view data) {
+  using Clock = std::chrono::steady_clock;
+  constexpr std::chrono::milliseconds kCivetTimeout{kHeaderTimeoutMs};
+  constexpr std::chrono::milliseconds kStallLimit{kWriteStallTimeoutMs};
+  Clock::time_point last_progress = Clock::now();
   while (!data.empty()) {
     const std::size_t len = std::min(data.size(), kMaxWrite);
+    const Clock::time_point start = Clock::now();
     const int n = mg_write(conn, data.data(), len);
-    if (n <= 0) return false;  // 0: closed, -1: error or server stopping
-    data.remove_prefix(static_cast<std::size_t>(n));
+    const Clock::time_point end = Clock::now();
+    if (n > 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+      last_progress = end;
+      continue;
+    }
+    // 0: closed or the server is stopping. -1 comes at once for an error,
+    // and only after civetweb's whole timeout when the client took nothing.
+    const bool timed_out = n < 0 && end - start >= kCivetTimeout;
+    if (!timed_out || end - last_progress >= kStallLimit) return false;
   }
   return true;
 }

@@ -25,7 +25,6 @@ namespace {
 // Idle keep-alive connections hold a civetweb worker thread, so they are
 // closed soon; a scrape every few seconds reconnects cheaply.
 constexpr const char* kKeepAliveTimeoutMs = "500";
-constexpr const char* kRequestTimeoutMs = "10000";
 constexpr const char* kListenBacklog = "128";
 // Accepted connections waiting for a free worker thread.
 constexpr const char* kConnectionQueue = "32";
@@ -131,6 +130,8 @@ Result<std::unique_ptr<WebServer>> WebServer::Start(
         std::make_unique<BasicAuthenticator>(options.security.basic_auth_users);
   }
   const std::string threads = std::to_string(options.threads);
+  // Headers and each write (civet_response.h); WriteAll waits longer.
+  const std::string request_timeout = std::to_string(kHeaderTimeoutMs);
   // clang-format off
   std::vector<const char*> civet_options = {
       "listening_ports", ports->c_str(),
@@ -138,7 +139,7 @@ Result<std::unique_ptr<WebServer>> WebServer::Start(
       "listen_backlog", kListenBacklog,
       "connection_queue", kConnectionQueue,
       "max_request_size", kMaxRequestSize,
-      "request_timeout_ms", kRequestTimeoutMs,
+      "request_timeout_ms", request_timeout.c_str(),
       "enable_keep_alive", "yes",
       "keep_alive_timeout_ms", kKeepAliveTimeoutMs,
       "tcp_nodelay", "1",

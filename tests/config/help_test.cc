@@ -161,7 +161,7 @@ TEST(HelpTextTest, RepeatedSpacesInHelpCollapse) {
   std::vector<Option> table = {
       IntOption("web.threads", &Config::web_threads, 1, 64, "Two  spaces.")};
   EXPECT_THAT(RowOf(HelpText(table), "--web.threads"),
-              ::testing::EndsWith("Two spaces. (default: 4)"));
+              ::testing::EndsWith("Two spaces. (default: 32)"));
 }
 
 TEST(VersionTextTest, NamesTheVersionAndRevision) {
@@ -190,7 +190,7 @@ TEST(ReferenceMarkdownTest, DescribesEachKindOfValue) {
   EXPECT_EQ(lines[4],
             "| `--state.poll-interval` / `state.poll-interval` | `10s` | How "
             "often. Duration, e.g. `500ms`, `30s`, `1h30m`. |");
-  EXPECT_EQ(lines[5], "| `--web.threads` / `web.threads` | `4` | Threads. |");
+  EXPECT_EQ(lines[5], "| `--web.threads` / `web.threads` | `32` | Threads. |");
   EXPECT_EQ(lines[6],
             "| `--[no-]worker.enabled` / `worker.enabled` | `false` | "
             "Switch. Boolean. |");

@@ -75,7 +75,7 @@ TEST(LoadConfigTest, NoArgumentsGiveTheDefaults) {
             defaults.failure_reason_max_length);
   EXPECT_EQ(config.listen_address, ":9879");
   EXPECT_EQ(config.telemetry_path, "/metrics");
-  EXPECT_EQ(config.web_threads, 4);
+  EXPECT_EQ(config.web_threads, 32);
   EXPECT_EQ(config.log_level, "info");
   EXPECT_EQ(config.log_format, LogFormat::kLogfmt);
 }

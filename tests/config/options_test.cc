@@ -102,7 +102,7 @@ TEST(ConfigOptionsTest, DefaultsComeFromConfigsInitialisers) {
   EXPECT_EQ(FindOption(Options(), "state.db")->DefaultText(),
             Config{}.state_db);
   EXPECT_EQ(FindOption(Options(), "state.poll-interval")->DefaultText(), "10s");
-  EXPECT_EQ(FindOption(Options(), "web.threads")->DefaultText(), "4");
+  EXPECT_EQ(FindOption(Options(), "web.threads")->DefaultText(), "32");
   EXPECT_EQ(FindOption(Options(), "worker.enabled")->DefaultText(), "false");
   EXPECT_EQ(FindOption(Options(), "worker.free-space-factor")->DefaultText(),
             "1.5");

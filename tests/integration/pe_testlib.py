@@ -21,6 +21,8 @@ What is here:
   wait_for_http(url, ...)         poll until a URL answers (optionally a given status)
   wait_until(predicate, ...)      poll any condition
   scrape(url) / parse_metrics(t)  the text format as {(name, frozenset(labels.items())): value}
+  StalledClients(port, n)         n connections stalled in their request headers
+  timed_get(url, timeout)         (seconds, status or None) of one GET
   run_promtool(...) / promtool_check_metrics(text)
 
 Every process started here listens on loopback only: pass
@@ -350,6 +352,63 @@ def scrape_text(url, timeout=5.0, accept_gzip=False):
 def scrape(url, timeout=5.0):
     """GET + parse_metrics."""
     return parse_metrics(scrape_text(url, timeout=timeout))
+
+
+class StalledClients:
+    """count TCP connections to 127.0.0.1:port that each send the start of a
+    request header and then nothing more (a client stalled in its headers,
+    or a slowloris). A context manager: every socket is closed on exit.
+    """
+
+    PARTIAL_HEADER = b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: st"
+
+    def __init__(self, port, count):
+        self.sockets = []
+        try:
+            for _ in range(count):
+                s = socket.create_connection((LOOPBACK, port), timeout=5.0)
+                self.sockets.append(s)
+                s.sendall(self.PARTIAL_HEADER)
+        except BaseException:
+            self.close()
+            raise
+
+    def closed_by_server(self):
+        """How many of the connections the server has closed (EOF or reset)."""
+        closed = 0
+        for s in self.sockets:
+            s.setblocking(False)
+            try:
+                while s.recv(65536):  # an error answer (408) may come first
+                    pass
+                closed += 1
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed += 1
+        return closed
+
+    def close(self):
+        for s in self.sockets:
+            s.close()
+        self.sockets = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def timed_get(url, timeout):
+    """GET url; returns (seconds until the whole answer was read, status);
+    status is None when the request failed or timed out."""
+    start = time.monotonic()
+    try:
+        status = http_get(url, timeout=timeout)[0]
+    except OSError:
+        status = None
+    return time.monotonic() - start, status
 
 
 # ---------------------------------------------------------------------------
