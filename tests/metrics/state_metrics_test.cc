@@ -155,8 +155,7 @@ TEST(StateMetricsTest, HiddenFamiliesAreLeftOutAndListed) {
             0);
   EXPECT_NE(text.find("\npipeline_exporter_state_up 1\n"), std::string::npos)
       << "the families not denied stay";
-  EXPECT_NE(text.find("\npipeline_exporter_known_runs 1\n"),
-            std::string::npos);
+  EXPECT_NE(text.find("\npipeline_exporter_known_runs 1\n"), std::string::npos);
   EXPECT_NE(text.find("\npipeline_exporter_family_hidden{family=\"pipeline_"
                       "runs\"} 1\n"),
             std::string::npos);
