@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -29,11 +31,16 @@
 namespace pe {
 namespace {
 
-// Runs the poller on its own thread every poll interval until stopped.
+// Runs the poller on its own thread every poll interval until stopped, and
+// `after_first_poll` once the first poll has ended, successful or not.
 class PollLoop {
  public:
-  PollLoop(Poller* poller, std::chrono::milliseconds interval)
-      : poller_(poller), interval_(interval), thread_([this] { Run(); }) {}
+  PollLoop(Poller* poller, std::chrono::milliseconds interval,
+           std::function<void()> after_first_poll)
+      : poller_(poller),
+        interval_(interval),
+        after_first_poll_(std::move(after_first_poll)),
+        thread_([this] { Run(); }) {}
   ~PollLoop() { Stop(); }
   PollLoop(const PollLoop&) = delete;
   PollLoop& operator=(const PollLoop&) = delete;
@@ -66,6 +73,7 @@ class PollLoop {
       } catch (const std::exception& e) {
         log::Error("poll failed unexpectedly", {{"err", e.what()}});
       }
+      if (after_first_poll_) std::exchange(after_first_poll_, nullptr)();
       lock.lock();
       const auto interval = interval_;
       cv_.wait_for(lock, interval,
@@ -75,13 +83,18 @@ class PollLoop {
 
   Poller* poller_;
   std::chrono::milliseconds interval_;
+  std::function<void()> after_first_poll_;  // the poll thread's own
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;  // last: starts after the members above exist
 };
 
-// The running completion worker, replaceable by a reload.
+// The running completion worker, replaceable by a reload. It starts once the
+// poller's first read has ended (Release): that read, which makes the
+// exporter ready, has both cores to itself instead of sharing them with the
+// worker's first pass. A reload before then only replaces the configuration
+// it will start with.
 class WorkerHolder {
  public:
   WorkerHolder(std::shared_ptr<WorkerMetrics> metrics,
@@ -91,20 +104,23 @@ class WorkerHolder {
 
   void Start(const Config& config) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (worker_) worker_->Stop();  // lets an archive finish (grace)
-    auto options = CompletionWorkerOptions::FromConfig(config);
-    options.feed = feed_;
-    options.clock = clock_;
-    worker_ = std::make_unique<CompletionWorker>(std::move(options), metrics_);
-    // Before Start: what the poller reads from now on reaches the worker's
-    // first pass or a later one; what it read before, the first pass's scan
-    // finds.
-    running_ = true;
-    worker_->Start();
+    if (!released_) {
+      pending_ = config;
+      return;
+    }
+    StartLocked(config);
+  }
+
+  // The poller's first read has ended.
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    if (pending_) StartLocked(*std::exchange(pending_, std::nullopt));
   }
 
   void Stop() {
     std::lock_guard<std::mutex> lock(mu_);
+    pending_.reset();
     running_ = false;
     if (worker_) worker_->Stop();
     worker_.reset();
@@ -117,11 +133,26 @@ class WorkerHolder {
   }
 
  private:
+  void StartLocked(const Config& config) {
+    if (worker_) worker_->Stop();  // lets an archive finish (grace)
+    auto options = CompletionWorkerOptions::FromConfig(config);
+    options.feed = feed_;
+    options.clock = clock_;
+    worker_ = std::make_unique<CompletionWorker>(std::move(options), metrics_);
+    // Before Start: what the poller reads from now on reaches the worker's
+    // first pass or a later one; what it read before, the first pass's scan
+    // finds.
+    running_ = true;
+    worker_->Start();
+  }
+
   std::shared_ptr<WorkerMetrics> metrics_;
   std::shared_ptr<const Clock> clock_;
   std::shared_ptr<RunFeed> feed_ = std::make_shared<RunFeed>();
   std::atomic<bool> running_{false};
   std::mutex mu_;
+  bool released_ = false;          // guarded by mu_
+  std::optional<Config> pending_;  // guarded by mu_
   std::unique_ptr<CompletionWorker> worker_;
 };
 
@@ -246,9 +277,9 @@ int RunDaemon(const Config& config, const std::vector<std::string>& args) {
                           {"ports", ports},
                           {"telemetry_path", config.telemetry_path}});
 
-  PollLoop loop(&poller, config.poll_interval);
+  if (config.worker_enabled) worker.Start(config);  // after the first poll
+  PollLoop loop(&poller, config.poll_interval, [&worker] { worker.Release(); });
   loop_for_reload = &loop;
-  if (config.worker_enabled) worker.Start(config);
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;

@@ -41,11 +41,11 @@ class CompletionWorkerBinaryTest(unittest.TestCase):
                           "--no-complete-runs"], timeout=120)
         self.assertEqual(result.returncode, 0, result.stderr)
 
-    def start_exporter(self):
+    def start_exporter(self, db=None, extra=(), ready=True):
         base = "http://" + lib.loopback_address(lib.free_port())
         daemon = lib.start_daemon(self, [
             ARGS.binary,
-            "--state.db=" + self.db,
+            "--state.db=" + (db or self.db),
             "--state.poll-interval=200ms",
             "--web.listen-address=" + base[len("http://"):],
             "--worker.enabled",
@@ -58,10 +58,15 @@ class CompletionWorkerBinaryTest(unittest.TestCase):
             "--worker.worktrees-dir=" + self.worktrees,
             "--worker.archive-dir=" + self.archive,
             "--worker.reports-dir=" + self.reports,
-        ])
-        lib.wait_for_http(base + "/-/ready", status=200, timeout=60,
-                          daemon=daemon)
+        ] + list(extra))
+        if ready:
+            lib.wait_for_http(base + "/-/ready", status=200, timeout=60,
+                              daemon=daemon)
         return base, daemon
+
+    def wait_for_log(self, daemon, message):
+        return lib.wait_until(lambda: message in daemon.stderr(), timeout=30,
+                              message="log line " + message, daemon=daemon)
 
     def unfinished_runs(self):
         """Terminal runs whose archive, record or reports are missing."""
@@ -164,6 +169,26 @@ class CompletionWorkerBinaryTest(unittest.TestCase):
                          log_before)
         daemon.signal(signal.SIGTERM)
         self.assertEqual(daemon.wait(30), 0, daemon.describe())
+
+    def test_worker_starts_once_the_first_read_has_ended(self):
+        # The read that makes the exporter ready has both cores to itself;
+        # the worker's first pass comes after it.
+        _, daemon = self.start_exporter(extra=["--log.level=debug"])
+        self.wait_for_log(daemon, 'msg="completion worker started"')
+        log = daemon.stderr()
+        self.assertIn('msg="read the whole runs table"', log)
+        self.assertLess(log.index('msg="read the whole runs table"'),
+                        log.index('msg="completion worker started"'), log)
+
+    def test_worker_starts_after_a_failed_first_read_too(self):
+        missing = os.path.join(self.tmp, "not-yet", "state.db")
+        _, daemon = self.start_exporter(db=missing, ready=False)
+        self.wait_for_log(daemon, 'msg="completion worker started"')
+        log = daemon.stderr()
+        self.assertIn('msg="waiting for the state database"', log)
+        self.assertLess(log.index('msg="waiting for the state database"'),
+                        log.index('msg="completion worker started"'), log)
+        self.assertTrue(daemon.alive(), daemon.describe())
 
 
 if __name__ == "__main__":
