@@ -420,13 +420,16 @@ class TemplateRenderTest(unittest.TestCase):
                          "good")
 
     def test_slack_title_links_to_the_run_or_the_overview(self):
+        # Each dashboard variable only when the alerts share the label: the
+        # alerts of run_failed.json carry no instance.
         self.assertEqual(render("pipeline.slack.titlelink", sample("run_failed.json")),
                          GRAFANA_DEFAULT + "/d/pipeline-overview/pipeline-overview?var-project=acme")
         self.assertEqual(render("pipeline.slack.titlelink", sample("run_stalled_resolved.json")),
                          GRAFANA_DEFAULT + "/d/pipeline-run/pipeline-run?var-run_id=run-77"
-                         "&var-project=beta")
+                         "&var-project=beta&var-instance=pe-site-b%3A9879")
         self.assertEqual(render("pipeline.slack.titlelink", sample("exporter_down.json")),
-                         GRAFANA_DEFAULT + "/d/pipeline-overview/pipeline-overview")
+                         GRAFANA_DEFAULT + "/d/pipeline-overview/pipeline-overview"
+                         "?var-instance=127.0.0.1%3A9184")
 
     def test_email_text_lists_each_alert_with_its_details(self):
         text = render("pipeline.email.text", sample("run_failed.json"))
