@@ -20,6 +20,8 @@
 # runs, ~1M events; the worker off, so neither writes to it), each started
 # and timed from exec to the first 200 of /-/ready by bench/time_to_ready.py
 # (one process polling every 2 ms); prints every time and the medians.
+# WORKER=on starts both with the completion worker, each on a fresh copy of
+# the database (the worker writes to it).
 #
 # memory: each daemon with the worker on, its VmRSS once ready and its VmHWM
 # after wrk -t2 -c8 10 s identity then 10 s gzip.
@@ -146,10 +148,21 @@ if [[ "${TARGET}" == startup ]]; then
   ROUNDS="${1:-7}"
   # Seconds from exec to the first 200 of /-/ready.
   time_to_ready() {
-    local bin=$1 port
+    local bin=$1 port db="${WORK}/startup.db" worker=(--no-worker.enabled)
     port=$(free_port)
+    if [[ "${WORKER:-off}" == on ]]; then
+      # The worker writes to its database: a fresh copy for every start.
+      rm -rf "${WORK}/run" && mkdir -p "${WORK}/run"
+      for suffix in "" -wal -shm; do
+        [[ ! -e "${db}${suffix}" ]] || cp "${db}${suffix}" "${WORK}/run/state.db${suffix}"
+      done
+      sync  # the copy's writeback is not the daemon's start-up
+      db="${WORK}/run/state.db"
+      worker=(--worker.enabled --worker.worktrees-dir="${WORK}/run/wt"
+        --worker.archive-dir="${WORK}/run/ar" --worker.reports-dir="${WORK}/run/rep")
+    fi
     python3 "${REPO_ROOT}/bench/time_to_ready.py" "${port}" "${bin}" \
-      --state.db="${WORK}/startup.db" --no-worker.enabled \
+      --state.db="${db}" "${worker[@]}" \
       --web.listen-address="127.0.0.1:${port}" --log.level=warn
   }
   base=() new=()
@@ -158,7 +171,7 @@ if [[ "${TARGET}" == startup ]]; then
     new+=("$(time_to_ready "${NEW_BIN}")")
   done
   median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-  echo "| start-up to /-/ready, s (${ROUNDS} alternating runs) | median | all |"
+  echo "| start-up to /-/ready, s (${ROUNDS} alternating runs, worker ${WORKER:-off}) | median | all |"
   echo "|---|---:|---|"
   echo "| ${BASELINE_REF} | $(median "${base[@]}") | ${base[*]} |"
   echo "| $(git -C "${REPO_ROOT}" rev-parse --short HEAD) | $(median "${new[@]}") | ${new[*]} |"
