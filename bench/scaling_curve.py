@@ -20,8 +20,8 @@ run per row, with metrics.max-tracked-runs raised to CAP = max(20000, 2*N):
   series, identity and gzip bytes of /metrics and
   pipeline_exporter_tracked_runs; the first gzip scrape after ready (it
   compresses the snapshot, as Prometheus' first scrape after each poll
-  does), then 20 sequential identity and 20 sequential gzip scrapes, one
-  connection each (p50); then wrk -t2 -c8 -dWRK_SECONDS (default 5)
+  does), then 20 sequential identity and 20 sequential gzip scrapes by
+  curl, one connection each (p50); then wrk -t2 -c8 -dWRK_SECONDS (default 5)
   identity then gzip, and VmHWM after it;
 * BENCH_POLL --terminal TOTAL-N --active N --rounds POLL_ROUNDS (default 30)
   --max-tracked-runs CAP on a copy: the poll with nothing changed and the
@@ -33,7 +33,7 @@ the raw figures (RESULTS, default scaling-curve.json beside the SVG).
 
 Environment: PIPELINE_EXPORTER (default build/exporter/pipeline_exporter),
 BENCH_POLL (default build/bench/bench_poll), ROWS, TOTAL, STARTS,
-POLL_ROUNDS, WRK_SECONDS, SVG, RESULTS. Needs wrk (apt-get install wrk).
+POLL_ROUNDS, WRK_SECONDS, SVG, RESULTS. Needs wrk and curl (apt-get install wrk curl).
 Listens on free ports of 127.0.0.1 only; every process it starts is stopped
 and its temporary folder removed when it ends. Take the machine for the
 figures you report: flock /tmp/pe-bench.lock python3 bench/scaling_curve.py
@@ -111,6 +111,22 @@ def get(port, path="/metrics", gz=False, timeout=60):
         return resp.status, body, time.monotonic() - t0
     finally:
         conn.close()
+
+
+def curl_ms(port, gz):
+    """Milliseconds of one GET /metrics by curl (its time_total: a new
+    connection, the whole body read and dropped). Python's http.client took
+    190 ms to read the 65 MB identity body of 100k active runs that curl
+    reads in 25 to 33 ms (docs/benchmarks.md, "Scaling curve")."""
+    cmd = ["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}"]
+    if gz:
+        cmd += ["-H", "Accept-Encoding: gzip"]
+    rc, out, _ = run(cmd + [f"http://127.0.0.1:{port}/metrics"],
+                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                     text=True)
+    if rc != 0:
+        raise RuntimeError(f"curl exited {rc}")
+    return float(out) * 1e3
 
 
 def proc_kib(pid, key):
@@ -247,11 +263,8 @@ def measure_row(n, total, work, binary, bench_poll, starts, poll_rounds,
         m = re.search(r"^pipeline_exporter_tracked_runs_dropped_total(?:\{[^}]*\})? "
                       r"(\S+)$", text, re.M)
         row["dropped_runs"] = int(float(m.group(1))) if m else None
-        ident, gzs = [], []
-        for _ in range(20):
-            ident.append(get(port)[2] * 1e3)
-        for _ in range(20):
-            gzs.append(get(port, gz=True)[2] * 1e3)
+        ident = [curl_ms(port, gz=False) for _ in range(20)]
+        gzs = [curl_ms(port, gz=True) for _ in range(20)]
         row["identity_seq_ms"] = ident
         row["gzip_seq_ms"] = gzs
         row["wrk_identity"] = wrk(port, wrk_seconds, gz=False)
@@ -551,8 +564,10 @@ def main():
     wrk_seconds = int(env("WRK_SECONDS", "5"))
     results_path = env("RESULTS",
                        os.path.splitext(svg_path)[0] + ".json")
-    if shutil.which("wrk") is None:
-        sys.exit("scaling_curve: wrk is missing (apt-get install wrk)")
+    for tool in ("wrk", "curl"):
+        if shutil.which(tool) is None:
+            sys.exit(f"scaling_curve: {tool} is missing (apt-get install "
+                     f"{tool})")
     version = subprocess.run([binary, "--version"], capture_output=True,
                              text=True).stdout.strip()
     m = re.search(r"revision: (\w+)", version)
