@@ -35,11 +35,13 @@ inline Stats Summarize(std::vector<double> v) {
   return {at(0.5), at(0.95), v.back()};
 }
 
-// --db PATH [--terminal N] [--active N] [--rounds N]
+// --db PATH [--terminal N] [--active N] [--rounds N] [--max-tracked-runs N]
 struct DbFlags {
   std::string db;
   std::size_t terminal = 190000, active = 10000;
   int rounds = 20;
+  // metrics.max-tracked-runs of the poller; 0: the exporter's default.
+  std::size_t max_tracked_runs = 0;
 };
 
 // nullopt (after printing the usage of `program`) when the flags are wrong.
@@ -60,6 +62,9 @@ inline std::optional<DbFlags> ParseDbFlags(int argc, char** argv,
       flags.active = std::stoul(value);
     } else if (flag == "--rounds") {
       flags.rounds = std::stoi(value);
+    } else if (flag == "--max-tracked-runs") {
+      flags.max_tracked_runs = std::stoul(value);
+      ok = flags.max_tracked_runs >= 1;
     } else {
       ok = false;
     }
@@ -67,7 +72,7 @@ inline std::optional<DbFlags> ParseDbFlags(int argc, char** argv,
   if (ok && !flags.db.empty() && flags.rounds >= 1) return flags;
   std::fprintf(stderr,
                "usage: %s --db PATH [--terminal N] [--active N] "
-               "[--rounds N]\n",
+               "[--rounds N] [--max-tracked-runs N]\n",
                program);
   return std::nullopt;
 }

@@ -2,7 +2,10 @@
 // nothing changed, and a poll after 1% of the active runs moved one step on.
 //
 //   build/bench/bench_poll --db /tmp/bench.db [--terminal 190000]
-//       [--active 10000] [--rounds 30]
+//       [--active 10000] [--rounds 30] [--max-tracked-runs 20000]
+//
+// --max-tracked-runs is the exporter's metrics.max-tracked-runs (default
+// 20000): above it, more active runs than that are not all tracked.
 //
 // Builds the database with the simulator's bulk loader if it does not exist.
 // Prints one markdown table row per measurement.
@@ -50,6 +53,9 @@ int main(int argc, char** argv) {
   pe::Config config;
   config.state_db = db;
   config.resync_interval = std::chrono::hours(24);  // measure polls only
+  if (flags->max_tracked_runs != 0) {
+    config.max_tracked_runs = flags->max_tracked_runs;
+  }
   auto store = std::make_shared<pe::SnapshotStore>();
   pe::Poller poller(config, std::make_shared<pe::Composer>(store));
 

@@ -110,6 +110,9 @@ int main(int argc, char** argv) {
   pe::Config config;
   config.state_db = db;
   config.resync_interval = std::chrono::hours(24);
+  if (flags->max_tracked_runs != 0) {
+    config.max_tracked_runs = flags->max_tracked_runs;
+  }
   auto snapshots = std::make_shared<pe::SnapshotStore>();
   pe::Poller poller(config, std::make_shared<pe::Composer>(snapshots));
   poller.PollOnce();
