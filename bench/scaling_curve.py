@@ -80,6 +80,7 @@ def copy_db(src, dst):
             os.remove(dst + suffix)
         if os.path.exists(src + suffix):
             shutil.copyfile(src + suffix, dst + suffix)
+    os.sync()  # the copy's writeback is not the daemon's start-up
 
 
 def remove_db(path):
