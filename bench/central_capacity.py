@@ -458,7 +458,11 @@ def run_mode(mode, exporter_addr, exporter_procs):
                               "scrape_configs": [targets(k, exporter_addr, keepalive=False)]})
             for x in agents:
                 x.reload()
-        row = measure(mode, k, proms, agents, exporter_procs)
+        try:
+            row = measure(mode, k, proms, agents, exporter_procs)
+        except OSError as e:  # a Prometheus too busy to answer its API
+            row = {"mode": mode, "k": k,
+                   "broken": ["no answer from a scraper's API: %s" % e]}
         row["mem_available_gib_end"] = round(mem_available() / 2**30, 1)
         log(json.dumps(row))
         if RESULTS:
